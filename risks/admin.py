@@ -1,0 +1,73 @@
+from django.contrib import admin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import Attachment, Category, Domain, Profile, Risk, RiskEvent, Unit
+
+
+@admin.register(Unit)
+class UnitAdmin(TreeAdmin):
+    form = movenodeform_factory(Unit)
+    list_display = ("name", "code", "kind", "is_active")
+    search_fields = ("name", "code")
+    list_filter = ("kind", "is_active")
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "unit", "role", "title")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
+    autocomplete_fields = ("unit",)
+    list_select_related = ("user", "unit")
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "code", "order", "is_active")
+    list_editable = ("order", "is_active")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "parent", "order", "is_active")
+    list_filter = ("domain",)
+    list_select_related = ("domain", "parent")
+
+
+class RiskEventInline(admin.TabularInline):
+    model = RiskEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "actor", "from_state", "to_state", "text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Risk)
+class RiskAdmin(admin.ModelAdmin):
+    """Read-mostly: state changes go through the workflow services, which write the timeline."""
+
+    list_display = ("code", "title", "domain", "level", "state", "owner_unit", "deadline")
+    list_filter = ("level", "state", "domain", "source")
+    search_fields = ("code", "title")
+    list_select_related = ("domain", "owner_unit")
+    readonly_fields = [f.name for f in Risk._meta.fields] + ["cooperating_units"]
+    inlines = [RiskEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "risk", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = ("event", "risk", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,55 @@
+"""Upload checks for attachments: size and type by content (magic bytes), not by the name."""
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# Allowed types: photos, scanned documents and office files. A name's extension must agree with
+# what the content is, so an HTML page renamed .pdf is refused.
+ALLOWED_TYPES = {
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/png": {".png"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+    "application/pdf": {".pdf"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {".xlsx"},
+    "application/zip": {".zip", ".docx", ".xlsx"},
+}
+MAX_FILES = 10
+
+
+def _extension(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
+def validate_upload(upload) -> str:
+    """Check one uploaded file; return its content type or raise ValidationError in Chinese."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件“%(name)s”超过大小上限 %(limit)s。") % {"name": upload.name, "limit": filesizeformat(limit)}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else None
+    if mime not in ALLOWED_TYPES or _extension(upload.name) not in ALLOWED_TYPES[mime]:
+        raise ValidationError(
+            _("文件“%(name)s”的类型不允许；只能上传 JPG、PNG、GIF、WEBP 图片，PDF，以及 Word、Excel（docx、xlsx）文件。")
+            % {"name": upload.name}
+        )
+    return mime
+
+
+def safe_display_name(name: str) -> str:
+    """The uploaded name as data: no directories, no control characters, bounded length."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "file"
+    return name[-150:]

@@ -1,0 +1,137 @@
+"""The ledger's filters (django-filter). They live in the URL so a view can be bookmarked."""
+
+import django_filters as df
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    GRASSROOTS_KINDS,
+    TERRITORY_KINDS,
+    Category,
+    Domain,
+    Level,
+    Risk,
+    Role,
+    Source,
+    State,
+    SupervisionLight,
+    Unit,
+    UnitKind,
+    today,
+)
+from .permissions import visible_units
+from .selectors import TODO_TITLES, todo_filters
+
+User = get_user_model()
+
+
+class UnitChoiceFilter(df.ModelChoiceFilter):
+    """A unit and all below it."""
+
+    def __init__(self, *args, fields, **kwargs):
+        self.unit_fields = fields
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.unit_fields:
+            condition |= Q(**{f"{field}__path__startswith": value.path})
+        return qs.filter(condition)
+
+
+def _units(request, kinds=None):
+    qs = visible_units(request.user if request else None).filter(is_active=True)
+    return qs.filter(kind__in=kinds) if kinds else qs
+
+
+class RiskFilter(df.FilterSet):
+    q = df.CharFilter(label=_("关键词"), method="filter_keyword")
+    domain = df.ModelChoiceFilter(label=_("所属领域"), queryset=Domain.objects.filter(is_active=True))
+    category = df.ModelChoiceFilter(label=_("类别"), queryset=Category.objects.select_related("parent"), method="filter_category")
+    level = df.MultipleChoiceFilter(label=_("风险等级"), choices=Level.choices)
+    state = df.MultipleChoiceFilter(label=_("状态"), choices=State.choices)
+    owner_unit = UnitChoiceFilter(
+        label=_("责任单位（含下级）"), fields=["owner_unit"], queryset=lambda request: _units(request)
+    )
+    location = UnitChoiceFilter(
+        label=_("所在地（含下级）"), fields=["township", "village"],
+        queryset=lambda request: _units(request, [*TERRITORY_KINDS, *GRASSROOTS_KINDS]),
+    )
+    supervising_unit = df.ModelChoiceFilter(
+        label=_("行业主管部门"),
+        queryset=Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.OFFICE], is_active=True),
+    )
+    responsible = df.ModelChoiceFilter(
+        label=_("责任人"),
+        queryset=lambda request: User.objects.filter(
+            profile__unit__in=_units(request), profile__role__in=[Role.OFFICIAL, Role.UNIT_LEADER]
+        ).order_by("username"),
+    )
+    source = df.ChoiceFilter(label=_("来源"), choices=Source.choices)
+    supervision_light = df.ChoiceFilter(label=_("督办"), choices=SupervisionLight.choices)
+    tag = df.ChoiceFilter(
+        label=_("标签"), choices=[("black_swan", _("黑天鹅")), ("grey_rhino", _("灰犀牛"))], method="filter_tag"
+    )
+    overdue = df.BooleanFilter(label=_("只看逾期"), method="filter_overdue", widget=forms.CheckboxInput)
+    deadline = df.DateFromToRangeFilter(
+        label=_("整改时限"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    found_on = df.DateFromToRangeFilter(
+        label=_("发现日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    todo = df.ChoiceFilter(
+        label=_("我的工作"), method="filter_todo",
+        choices=list(TODO_TITLES.items()),
+    )
+
+    class Meta:
+        model = Risk
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.form.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+                widget.attrs["data-searchable"] = "1"
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+                if name in ("owner_unit", "location", "responsible", "category", "supervising_unit"):
+                    widget.attrs["data-searchable"] = "1"
+            elif isinstance(widget, df.widgets.RangeWidget):
+                for sub in widget.widgets:
+                    sub.attrs.update({"class": "form-control", "type": "date"})
+            else:
+                widget.attrs.setdefault("class", "form-control")
+        self.form.fields["q"].widget.attrs["placeholder"] = _("名称、编号、地址或描述")
+
+    def filter_keyword(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(code__icontains=value) | Q(title__icontains=value) | Q(address__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+    def filter_category(self, qs, name, value):
+        # A category includes its sub-categories (安全生产 includes 矿山).
+        return qs.filter(Q(category=value) | Q(category__parent=value)) if value else qs
+
+    def filter_tag(self, qs, name, value):
+        return qs.filter(**{f"is_{value}": True}) if value else qs
+
+    def filter_overdue(self, qs, name, value):
+        return qs.overdue() if value else qs
+
+    def filter_todo(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(todo_filters(self.request.user, today())[value])

@@ -1,0 +1,461 @@
+"""The ledger's data: the unit tree, people, security domains, risks and their timelines.
+
+Models carry derived state of their own fields (``Risk.is_overdue``); who may see or do what lives
+in ``risks.permissions`` and every state change in ``risks.workflow``.
+"""
+
+import datetime
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+def today() -> datetime.date:
+    """Today in the project's time zone (Asia/Shanghai), which is what deadlines mean."""
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------------------------------------
+# Units and people
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", _("区")
+    TOWNSHIP = "township", _("乡镇")
+    STREET = "street", _("街道")
+    VILLAGE = "village", _("村")
+    COMMUNITY = "community", _("社区")
+    DEPARTMENT = "department", _("部门")
+    OFFICE = "office", _("区委国安办")
+
+
+TERRITORY_KINDS = (UnitKind.TOWNSHIP, UnitKind.STREET)
+GRASSROOTS_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
+
+
+class Unit(MP_Node):
+    """A node of the district's unit tree: district → township/street → village/community, plus
+    departments and the security office under the district.
+
+    The materialised ``path`` (django-treebeard) gives "this unit and all below it" in one
+    indexed ``path__startswith`` query.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    node_order_by = ["order", "name"]
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self):
+        return self.name
+
+    def subtree(self):
+        return Unit.objects.filter(path__startswith=self.path)
+
+    def is_within(self, other: "Unit") -> bool:
+        """True when this unit is ``other`` or below it."""
+        return self.path.startswith(other.path)
+
+    @property
+    def is_territory(self) -> bool:
+        return self.kind in TERRITORY_KINDS
+
+    @property
+    def is_grassroots(self) -> bool:
+        return self.kind in GRASSROOTS_KINDS
+
+
+class Role(models.TextChoices):
+    OFFICIAL = "official", _("填报员")
+    UNIT_LEADER = "unit_leader", _("单位负责人")
+    DISTRICT_LEADER = "district_leader", _("区领导")
+    ADMIN = "admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+
+
+class DataScope(models.TextChoices):
+    """RuoYi's five data scopes, the words officials know for "what a role sees"."""
+
+    ALL = "all", _("全部数据")
+    CUSTOM = "custom", _("自定义数据")
+    UNIT = "unit", _("本部门数据")
+    UNIT_AND_BELOW = "unit_and_below", _("本部门及以下数据")
+    SELF = "self", _("仅本人数据")
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("用户")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people", verbose_name=_("单位"))
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.OFFICIAL)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+    # Units a CUSTOM data scope adds; empty for the other scopes.
+    custom_scope_units = models.ManyToManyField(
+        Unit, blank=True, related_name="+", verbose_name=_("自定义数据范围")
+    )
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+
+    class Meta:
+        verbose_name = _("人员资料")
+        verbose_name_plural = _("人员资料")
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.get_username()}（{self.unit}）"
+
+
+def display_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------
+# Security domains and local categories
+
+
+class Domain(models.Model):
+    """One of the national security domains of 总体国家安全观. Data, not an enum: the list changes."""
+
+    code = models.SlugField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("安全领域")
+        verbose_name_plural = _("安全领域")
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    """A local category under a domain, which admins extend (社会安全 › 安全生产 › 矿山)."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="categories", verbose_name=_("领域"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级类别")
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["domain__order", "order", "id"]
+        verbose_name = _("类别")
+        verbose_name_plural = _("类别")
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "parent", "name"], name="category_unique_name_under_parent")
+        ]
+
+    def __str__(self):
+        return f"{self.parent} › {self.name}" if self.parent_id else self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Risks
+
+
+class Level(models.TextChoices):
+    MAJOR = "major", _("重大")
+    SIGNIFICANT = "significant", _("较大")
+    GENERAL = "general", _("一般")
+    LOW = "low", _("低")
+
+
+LEVEL_ORDER = {Level.MAJOR: 0, Level.SIGNIFICANT: 1, Level.GENERAL: 2, Level.LOW: 3}
+
+
+class HazardGrade(models.TextChoices):
+    MAJOR = "major", _("重大隐患")
+    GENERAL = "general", _("一般隐患")
+
+
+class Source(models.TextChoices):
+    INSPECTION = "inspection", _("排查")
+    CAMPAIGN = "campaign", _("专项行动")
+    PETITION = "petition", _("信访")
+    REPORT = "report", _("群众举报")
+    SUPERIOR = "superior", _("上级交办")
+    INTELLIGENCE = "intelligence", _("情报研判")
+    QUARTERLY = "quarterly", _("季度研判")
+    OTHER = "other", _("其他")
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("已登记")
+    ASSIGNED = "assigned", _("待签收")
+    IN_PROGRESS = "in_progress", _("整改中")
+    CLOSURE_PENDING = "closure_pending", _("待销号")
+    CLOSED = "closed", _("已销号")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+OPEN_STATES = (State.REPORTED, State.ASSIGNED, State.IN_PROGRESS, State.CLOSURE_PENDING)
+
+
+class SupervisionLight(models.TextChoices):
+    """Set by the escalation ladder from how long a risk is overdue, never from its level."""
+
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+    LISTED = "listed", _("挂牌督办")
+
+
+class RiskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, on: datetime.date | None = None):
+        return self.open().filter(deadline__lt=on or today())
+
+    def not_overdue(self, on: datetime.date | None = None):
+        return self.exclude(state__in=OPEN_STATES, deadline__lt=on or today())
+
+    def with_ledger_relations(self):
+        """What a ledger row shows, fetched in the same query."""
+        return self.select_related(
+            "domain", "category", "township", "village", "owner_unit", "supervising_unit",
+            "responsible", "leader_in_charge",
+        )
+
+    def in_unit_subtree(self, unit: Unit):
+        """Risks located in, owned by, cooperated on or supervised by ``unit`` or a unit below it."""
+        path = unit.path
+        cooperating = Risk.cooperating_units.through.objects.filter(
+            risk_id=OuterRef("pk"), unit__path__startswith=path
+        )
+        return self.filter(
+            Q(township__path__startswith=path)
+            | Q(village__path__startswith=path)
+            | Q(owner_unit__path__startswith=path)
+            | Q(supervising_unit__path__startswith=path)
+            | Exists(cooperating)
+        )
+
+    def in_unit(self, unit: Unit):
+        """Risks located in, owned by, cooperated on or supervised by exactly ``unit``."""
+        cooperating = Risk.cooperating_units.through.objects.filter(risk_id=OuterRef("pk"), unit_id=unit.pk)
+        return self.filter(
+            Q(township=unit) | Q(village=unit) | Q(owner_unit=unit) | Q(supervising_unit=unit) | Exists(cooperating)
+        )
+
+
+class Risk(models.Model):
+    code = models.CharField(_("编号"), max_length=32, unique=True, editable=False)
+    title = models.CharField(_("风险隐患名称"), max_length=200)
+    description = models.TextField(_("风险隐患描述"), blank=True)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="risks", verbose_name=_("所属领域"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="risks", verbose_name=_("类别")
+    )
+    level = models.CharField(_("风险等级"), max_length=16, choices=Level.choices)
+    hazard_grade = models.CharField(_("隐患等级"), max_length=16, choices=HazardGrade.choices, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.INSPECTION)
+    found_on = models.DateField(_("发现日期"), default=today)
+
+    # Territory (属地): where the risk is.
+    township = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="risks_located", verbose_name=_("所在乡镇(街道)")
+    )
+    village = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_located_village",
+        verbose_name=_("村(社区)"),
+    )
+    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+
+    # Responsibility: who must resolve it, who helps, who supervises (行业主管部门).
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="risks_owned", verbose_name=_("责任单位"))
+    cooperating_units = models.ManyToManyField(
+        Unit, blank=True, related_name="risks_cooperating", verbose_name=_("配合单位")
+    )
+    supervising_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_supervised",
+        verbose_name=_("行业主管部门"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_responsible",
+        verbose_name=_("责任人"),
+    )
+    leader_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_in_charge",
+        verbose_name=_("包联领导"),
+    )
+    measures = models.TextField(_("整改措施"), blank=True)
+    deadline = models.DateField(_("整改时限"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.REPORTED)
+    supervision_light = models.CharField(
+        _("督办"), max_length=10, choices=SupervisionLight.choices, default=SupervisionLight.GREEN
+    )
+    is_black_swan = models.BooleanField(_("黑天鹅"), default=False)
+    is_grey_rhino = models.BooleanField(_("灰犀牛"), default=False)
+    remarks = models.CharField(_("备注"), max_length=500, blank=True)
+
+    # Pending requests beside the main line; their history is on the timeline.
+    handover_to = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("待接收转办单位")
+    )
+    requested_deadline = models.DateField(_("申请延期至"), null=True, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("销号申请人"),
+    )
+
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    last_progress_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("更新人")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    objects = RiskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("风险隐患")
+        verbose_name_plural = _("风险隐患")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The ledger's default order and its most used filters and sorts.
+            models.Index(fields=["-created_at", "-id"], name="risk_created_idx"),
+            models.Index(fields=["state", "deadline"], name="risk_state_deadline_idx"),
+            models.Index(fields=["deadline"], name="risk_deadline_idx"),
+            models.Index(fields=["level", "state"], name="risk_level_state_idx"),
+            models.Index(fields=["domain", "level"], name="risk_domain_level_idx"),
+            models.Index(fields=["found_on"], name="risk_found_idx"),
+            models.Index(fields=["source"], name="risk_source_idx"),
+            models.Index(fields=["supervision_light"], name="risk_light_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(deadline__gte=models.F("found_on")), name="risk_deadline_after_found"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        return self.is_open and self.deadline < day
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(today())
+
+    @property
+    def days_left(self) -> int:
+        """Days until the deadline (negative once overdue)."""
+        return (self.deadline - today()).days
+
+    @property
+    def location_unit(self) -> Unit:
+        return self.village or self.township
+
+
+class LedgerCounter(models.Model):
+    """The last ledger number used in a year; incremented under a row lock (risks.workflow)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号计数器")
+        verbose_name_plural = _("编号计数器")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("登记")
+    EDITED = "edited", _("修改")
+    ASSIGNED = "assigned", _("交办")
+    SIGNED = "signed", _("签收")
+    PROGRESS = "progress", _("整改进展")
+    HANDOVER_REQUESTED = "handover_requested", _("申请转办")
+    HANDOVER_ACCEPTED = "handover_accepted", _("接收转办")
+    HANDOVER_REFUSED = "handover_refused", _("拒绝转办")
+    CLOSURE_REQUESTED = "closure_requested", _("申请销号")
+    CLOSURE_APPROVED = "closure_approved", _("验收销号")
+    CLOSURE_RETURNED = "closure_returned", _("退回")
+    EXTENSION_REQUESTED = "extension_requested", _("申请延期")
+    EXTENSION_APPROVED = "extension_approved", _("批准延期")
+    EXTENSION_REFUSED = "extension_refused", _("驳回延期")
+    WITHDRAWN = "withdrawn", _("撤销")
+    REOPENED = "reopened", _("重新打开")
+    SUPERVISED = "supervised", _("督办")
+
+
+class RiskEvent(models.Model):
+    """One dated entry on a risk's timeline: a transition, a field change or a progress update."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="events", verbose_name=_("风险隐患"))
+    kind = models.CharField(_("类型"), max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    text = models.TextField(_("说明"), blank=True)
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices, blank=True)
+    # Field changes as [{"field": ..., "label": ..., "old": ..., "new": ...}], shown on the risk.
+    changes = models.JSONField(_("字段变更"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("台账记录")
+        verbose_name_plural = _("台账记录")
+        indexes = [models.Index(fields=["risk", "at"], name="event_risk_at_idx")]
+
+    def __str__(self):
+        return f"{self.risk_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    # A random stored name: the uploaded name is kept only as data, never as a path.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    event = models.ForeignKey(RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录"))
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患"))
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

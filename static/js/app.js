@@ -1,0 +1,24 @@
+/* Progressive enhancements; every page works without them. No inline scripts (CSP). */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    // Searchable selects for units and people (Tom Select).
+    if (window.TomSelect) {
+      document.querySelectorAll("select[data-searchable]").forEach(function (el) {
+        if (el.tomselect || el.disabled) return;
+        new TomSelect(el, {
+          plugins: el.multiple ? ["remove_button"] : [],
+          maxOptions: 500,
+          allowEmptyOption: true,
+          render: { no_results: function () { return '<div class="no-results">—</div>'; } },
+        });
+      });
+    }
+    // Confirmation before irreversible actions.
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+  });
+})();
