@@ -188,6 +188,7 @@ class ActionForm(forms.Form):
         for name in list(self.fields):
             if name not in spec["fields"]:
                 del self.fields[name]
+        self.order_fields(spec["fields"])
         if "text" in self.fields:
             self.fields["text"].label = spec.get("text_label", _("说明"))
             self.fields["text"].required = spec.get("text_required", False)

@@ -99,10 +99,17 @@ def visible_units(user):
 
 def get_visible_risk(user, pk, queryset=None) -> Risk:
     """The risk, or 404 when it does not exist or lies outside the person's scope."""
+    not_found = Http404(_("没有找到这条风险隐患，或您无权查看。"))
     try:
-        return visible_risks(user, queryset).get(pk=int(pk))
-    except (Risk.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404(_("没有找到这条风险隐患，或您无权查看。")) from None
+        pk = int(pk)
+    except (ValueError, TypeError):
+        raise not_found from None
+    if not 0 < pk < 2**63:  # beyond a bigint the database would fail, not answer "no such row"
+        raise not_found
+    try:
+        return visible_risks(user, queryset).get(pk=pk)
+    except Risk.DoesNotExist:
+        raise not_found from None
 
 
 # ---------------------------------------------------------------------------------------------

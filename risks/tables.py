@@ -32,6 +32,13 @@ class RiskTable(tables.Table):
         empty_text = _("没有符合条件的风险隐患。可以调整筛选条件，或登记一条新的风险隐患。")
         row_attrs = {"class": lambda record: "table-overdue" if record.is_overdue else ""}
 
+    MAX_PER_PAGE = 200
+
+    def paginate(self, *args, per_page=None, **kwargs):
+        # ?per_page= is honoured up to 200 rows (a meeting prints a long page), never unbounded.
+        per_page = min(max(int(per_page or 25), 1), self.MAX_PER_PAGE)
+        return super().paginate(*args, per_page=per_page, **kwargs)
+
     def render_code(self, record):
         return format_html('<a href="{}">{}</a>', reverse("risks:detail", args=[record.pk]), record.code)
 

@@ -41,17 +41,11 @@ class RiskListView(SingleTableMixin, FilterView):
     table_class = RiskTable
     filterset_class = RiskFilter
     template_name = "risks/risk_list.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
     http_method_names = ["get", "head"]
 
     def get_queryset(self):
         return selectors.ledger_rows(self.request.user)
-
-    def get_table_pagination(self, table):
-        pagination = super().get_table_pagination(table)
-        if pagination is not False:
-            pagination["per_page"] = 25
-        return pagination
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

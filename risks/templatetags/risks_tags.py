@@ -63,3 +63,11 @@ def deadline_badge(risk):
     text = ngettext("还剩 %(n)d 天", "还剩 %(n)d 天", days) % {"n": days}
     css = "text-bg-warning" if days <= 7 else "text-bg-light border"
     return format_html('<span class="badge {}">{}</span>', css, text)
+
+
+@register.filter
+def person(user):
+    """A person's name, or "—"."""
+    from ..models import display_name
+
+    return display_name(user) or "—"
