@@ -67,7 +67,16 @@ class RiskAdmin(admin.ModelAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ("original_name", "risk", "content_type", "size", "uploaded_by", "uploaded_at")
-    readonly_fields = ("event", "risk", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = (
+        "event",
+        "risk",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
 
     def has_add_permission(self, request):
         return False

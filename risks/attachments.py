@@ -31,7 +31,8 @@ def validate_upload(upload) -> str:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            _("文件“%(name)s”超过大小上限 %(limit)s。") % {"name": upload.name, "limit": filesizeformat(limit)}
+            _("文件“%(name)s”超过大小上限 %(limit)s。")
+            % {"name": upload.name, "limit": filesizeformat(limit)}
         )
     if upload.size == 0:
         raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
@@ -42,7 +43,10 @@ def validate_upload(upload) -> str:
     mime = kind.mime if kind else None
     if mime not in ALLOWED_TYPES or _extension(upload.name) not in ALLOWED_TYPES[mime]:
         raise ValidationError(
-            _("文件“%(name)s”的类型不允许；只能上传 JPG、PNG、GIF、WEBP 图片，PDF，以及 Word、Excel（docx、xlsx）文件。")
+            _(
+                "文件“%(name)s”的类型不允许；"
+                "只能上传 JPG、PNG、GIF、WEBP 图片，PDF，以及 Word、Excel（docx、xlsx）文件。"
+            )
             % {"name": upload.name}
         )
     return mime

@@ -51,14 +51,17 @@ def _units(request, kinds=None):
 class RiskFilter(df.FilterSet):
     q = df.CharFilter(label=_("关键词"), method="filter_keyword")
     domain = df.ModelChoiceFilter(label=_("所属领域"), queryset=Domain.objects.filter(is_active=True))
-    category = df.ModelChoiceFilter(label=_("类别"), queryset=Category.objects.select_related("parent"), method="filter_category")
+    category = df.ModelChoiceFilter(
+        label=_("类别"), queryset=Category.objects.select_related("parent"), method="filter_category"
+    )
     level = df.MultipleChoiceFilter(label=_("风险等级"), choices=Level.choices)
     state = df.MultipleChoiceFilter(label=_("状态"), choices=State.choices)
     owner_unit = UnitChoiceFilter(
         label=_("责任单位（含下级）"), fields=["owner_unit"], queryset=lambda request: _units(request)
     )
     location = UnitChoiceFilter(
-        label=_("所在地（含下级）"), fields=["township", "village"],
+        label=_("所在地（含下级）"),
+        fields=["township", "village"],
         queryset=lambda request: _units(request, [*TERRITORY_KINDS, *GRASSROOTS_KINDS]),
     )
     supervising_unit = df.ModelChoiceFilter(
@@ -74,7 +77,9 @@ class RiskFilter(df.FilterSet):
     source = df.ChoiceFilter(label=_("来源"), choices=Source.choices)
     supervision_light = df.ChoiceFilter(label=_("督办"), choices=SupervisionLight.choices)
     tag = df.ChoiceFilter(
-        label=_("标签"), choices=[("black_swan", _("黑天鹅")), ("grey_rhino", _("灰犀牛"))], method="filter_tag"
+        label=_("标签"),
+        choices=[("black_swan", _("黑天鹅")), ("grey_rhino", _("灰犀牛"))],
+        method="filter_tag",
     )
     overdue = df.BooleanFilter(label=_("只看逾期"), method="filter_overdue", widget=forms.CheckboxInput)
     deadline = df.DateFromToRangeFilter(
@@ -84,7 +89,8 @@ class RiskFilter(df.FilterSet):
         label=_("发现日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
     )
     todo = df.ChoiceFilter(
-        label=_("我的工作"), method="filter_todo",
+        label=_("我的工作"),
+        method="filter_todo",
         choices=list(TODO_TITLES.items()),
     )
 
@@ -117,7 +123,9 @@ class RiskFilter(df.FilterSet):
         if not value:
             return qs
         return qs.filter(
-            Q(code__icontains=value) | Q(title__icontains=value) | Q(address__icontains=value)
+            Q(code__icontains=value)
+            | Q(title__icontains=value)
+            | Q(address__icontains=value)
             | Q(description__icontains=value)
         )
 

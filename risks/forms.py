@@ -8,7 +8,18 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import GRASSROOTS_KINDS, TERRITORY_KINDS, Category, Domain, Risk, Role, Unit, UnitKind, today
+from .models import (
+    GRASSROOTS_KINDS,
+    TERRITORY_KINDS,
+    Category,
+    Domain,
+    Risk,
+    Role,
+    Unit,
+    UnitKind,
+    display_name,
+    today,
+)
 from .permissions import can_change_deadline_directly, unit_of, writable_units
 
 User = get_user_model()
@@ -41,7 +52,7 @@ class DateInput(forms.DateInput):
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        name = user.get_full_name() or user.get_username()
+        name = display_name(user)
         unit = getattr(getattr(user, "profile", None), "unit", None)
         return f"{name}（{unit}）" if unit else name
 
@@ -57,7 +68,9 @@ class PeopleQuerysets:
 
     @staticmethod
     def district_leaders():
-        return User.objects.filter(is_active=True, profile__role=Role.DISTRICT_LEADER).select_related("profile__unit")
+        return User.objects.filter(is_active=True, profile__role=Role.DISTRICT_LEADER).select_related(
+            "profile__unit"
+        )
 
 
 def active_units(*kinds):
@@ -74,10 +87,27 @@ class RiskForm(forms.ModelForm):
     class Meta:
         model = Risk
         fields = [
-            "title", "domain", "category", "level", "hazard_grade", "source", "found_on",
-            "township", "village", "address", "owner_unit", "cooperating_units", "supervising_unit",
-            "responsible", "leader_in_charge", "description", "measures", "deadline",
-            "is_black_swan", "is_grey_rhino", "remarks",
+            "title",
+            "domain",
+            "category",
+            "level",
+            "hazard_grade",
+            "source",
+            "found_on",
+            "township",
+            "village",
+            "address",
+            "owner_unit",
+            "cooperating_units",
+            "supervising_unit",
+            "responsible",
+            "leader_in_charge",
+            "description",
+            "measures",
+            "deadline",
+            "is_black_swan",
+            "is_grey_rhino",
+            "remarks",
         ]
         widgets = {
             "found_on": DateInput(),
@@ -117,7 +147,9 @@ class RiskForm(forms.ModelForm):
             if unit is not None:
                 territory = self._territory_of(unit)
                 self.initial.setdefault("township", territory)
-                self.initial.setdefault("owner_unit", unit if f["owner_unit"].queryset.filter(pk=unit.pk).exists() else None)
+                self.initial.setdefault(
+                    "owner_unit", unit if f["owner_unit"].queryset.filter(pk=unit.pk).exists() else None
+                )
                 if unit.is_grassroots:
                     self.initial.setdefault("village", unit)
             self.initial.setdefault("found_on", today())
@@ -129,8 +161,16 @@ class RiskForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
-            if name in ("owner_unit", "cooperating_units", "supervising_unit", "responsible", "leader_in_charge",
-                        "village", "township", "category"):
+            if name in (
+                "owner_unit",
+                "cooperating_units",
+                "supervising_unit",
+                "responsible",
+                "leader_in_charge",
+                "village",
+                "township",
+                "category",
+            ):
                 widget.attrs["data-searchable"] = "1"
 
     @staticmethod
@@ -176,7 +216,9 @@ class RiskForm(forms.ModelForm):
 class ActionForm(forms.Form):
     """The fields a workflow action needs; ``ACTION_FIELDS`` says which, and which are required."""
 
-    text = forms.CharField(label=_("说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     responsible = PersonChoiceField(label=_("责任人"), queryset=User.objects.none(), required=False)
     to_unit = forms.ModelChoiceField(label=_("转办至"), queryset=Unit.objects.none(), required=False)
     new_deadline = forms.DateField(label=_("延期至"), required=False, widget=DateInput())
@@ -219,7 +261,11 @@ ACTION_FIELDS = {
     "request_closure": {"fields": ("text", "files"), "text_label": _("整改完成情况"), "text_required": True},
     "approve_closure": {"fields": ("text",), "text_label": _("验收意见")},
     "return_closure": {"fields": ("text",), "text_label": _("退回理由"), "text_required": True},
-    "request_extension": {"fields": ("new_deadline", "text"), "text_label": _("延期理由"), "text_required": True},
+    "request_extension": {
+        "fields": ("new_deadline", "text"),
+        "text_label": _("延期理由"),
+        "text_required": True,
+    },
     "approve_extension": {"fields": ("text",), "text_label": _("审批意见")},
     "refuse_extension": {"fields": ("text",), "text_label": _("驳回理由"), "text_required": True},
     "withdraw": {"fields": ("text",), "text_label": _("撤销理由"), "text_required": True},

@@ -116,13 +116,15 @@ class Profile(models.Model):
         verbose_name_plural = _("人员资料")
 
     def __str__(self):
-        return f"{self.user.get_full_name() or self.user.get_username()}（{self.unit}）"
+        return f"{display_name(self.user)}（{self.unit}）"
 
 
 def display_name(user) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    # Chinese order: surname then given name, no space (王小明), as officials write it.
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,9 +152,16 @@ class Domain(models.Model):
 class Category(models.Model):
     """A local category under a domain, which admins extend (社会安全 › 安全生产 › 矿山)."""
 
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="categories", verbose_name=_("领域"))
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="categories", verbose_name=_("领域")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级类别")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级类别"),
     )
     name = models.CharField(_("名称"), max_length=50)
     order = models.PositiveIntegerField(_("排序"), default=0)
@@ -163,7 +172,9 @@ class Category(models.Model):
         verbose_name = _("类别")
         verbose_name_plural = _("类别")
         constraints = [
-            models.UniqueConstraint(fields=["domain", "parent", "name"], name="category_unique_name_under_parent")
+            models.UniqueConstraint(
+                fields=["domain", "parent", "name"], name="category_unique_name_under_parent"
+            )
         ]
 
     def __str__(self):
@@ -234,8 +245,14 @@ class RiskQuerySet(models.QuerySet):
     def with_ledger_relations(self):
         """What a ledger row shows, fetched in the same query."""
         return self.select_related(
-            "domain", "category", "township", "village", "owner_unit", "supervising_unit",
-            "responsible", "leader_in_charge",
+            "domain",
+            "category",
+            "township",
+            "village",
+            "owner_unit",
+            "supervising_unit",
+            "responsible",
+            "leader_in_charge",
         )
 
     def in_unit_subtree(self, unit: Unit):
@@ -256,7 +273,11 @@ class RiskQuerySet(models.QuerySet):
         """Risks located in, owned by, cooperated on or supervised by exactly ``unit``."""
         cooperating = Risk.cooperating_units.through.objects.filter(risk_id=OuterRef("pk"), unit_id=unit.pk)
         return self.filter(
-            Q(township=unit) | Q(village=unit) | Q(owner_unit=unit) | Q(supervising_unit=unit) | Exists(cooperating)
+            Q(township=unit)
+            | Q(village=unit)
+            | Q(owner_unit=unit)
+            | Q(supervising_unit=unit)
+            | Exists(cooperating)
         )
 
 
@@ -264,9 +285,16 @@ class Risk(models.Model):
     code = models.CharField(_("编号"), max_length=32, unique=True, editable=False)
     title = models.CharField(_("风险隐患名称"), max_length=200)
     description = models.TextField(_("风险隐患描述"), blank=True)
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="risks", verbose_name=_("所属领域"))
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="risks", verbose_name=_("所属领域")
+    )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="risks", verbose_name=_("类别")
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks",
+        verbose_name=_("类别"),
     )
     level = models.CharField(_("风险等级"), max_length=16, choices=Level.choices)
     hazard_grade = models.CharField(_("隐患等级"), max_length=16, choices=HazardGrade.choices, blank=True)
@@ -278,26 +306,44 @@ class Risk(models.Model):
         Unit, on_delete=models.PROTECT, related_name="risks_located", verbose_name=_("所在乡镇(街道)")
     )
     village = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_located_village",
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks_located_village",
         verbose_name=_("村(社区)"),
     )
     address = models.CharField(_("详细地址"), max_length=200, blank=True)
 
     # Responsibility: who must resolve it, who helps, who supervises (行业主管部门).
-    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="risks_owned", verbose_name=_("责任单位"))
+    owner_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="risks_owned", verbose_name=_("责任单位")
+    )
     cooperating_units = models.ManyToManyField(
         Unit, blank=True, related_name="risks_cooperating", verbose_name=_("配合单位")
     )
     supervising_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_supervised",
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks_supervised",
         verbose_name=_("行业主管部门"),
     )
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_responsible",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks_responsible",
         verbose_name=_("责任人"),
     )
     leader_in_charge = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="risks_in_charge",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks_in_charge",
         verbose_name=_("包联领导"),
     )
     measures = models.TextField(_("整改措施"), blank=True)
@@ -312,11 +358,20 @@ class Risk(models.Model):
 
     # Pending requests beside the main line; their history is on the timeline.
     handover_to = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("待接收转办单位")
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("待接收转办单位"),
     )
     requested_deadline = models.DateField(_("申请延期至"), null=True, blank=True)
     closure_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("销号申请人"),
     )
 
@@ -349,7 +404,9 @@ class Risk(models.Model):
             models.Index(fields=["supervision_light"], name="risk_light_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(deadline__gte=models.F("found_on")), name="risk_deadline_after_found"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("found_on")), name="risk_deadline_after_found"
+            ),
         ]
 
     def __str__(self):
@@ -386,6 +443,9 @@ class LedgerCounter(models.Model):
         verbose_name = _("编号计数器")
         verbose_name_plural = _("编号计数器")
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("登记")
@@ -410,7 +470,9 @@ class EventKind(models.TextChoices):
 class RiskEvent(models.Model):
     """One dated entry on a risk's timeline: a transition, a field change or a progress update."""
 
-    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="events", verbose_name=_("风险隐患"))
+    risk = models.ForeignKey(
+        Risk, on_delete=models.CASCADE, related_name="events", verbose_name=_("风险隐患")
+    )
     kind = models.CharField(_("类型"), max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
@@ -439,8 +501,12 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    event = models.ForeignKey(RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录"))
-    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患"))
+    event = models.ForeignKey(
+        RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录")
+    )
+    risk = models.ForeignKey(
+        Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患")
+    )
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)

@@ -57,7 +57,7 @@ def unit_of(user) -> Unit | None:
 
 
 def data_scope(user) -> str | None:
-    if getattr(user, "is_superuser", False):
+    if getattr(user, "is_superuser", False) and user.is_active:
         return DataScope.ALL
     profile = profile_of(user)
     if profile is None or not user.is_active:
@@ -136,7 +136,10 @@ def leads_owner(user, risk: Risk) -> bool:
     """A unit leader of the owner unit or of a unit above it (a township leads its villages)."""
     profile = profile_of(user)
     return bool(
-        profile and user.is_active and profile.role == Role.UNIT_LEADER and risk.owner_unit.is_within(profile.unit)
+        profile
+        and user.is_active
+        and profile.role == Role.UNIT_LEADER
+        and risk.owner_unit.is_within(profile.unit)
     )
 
 
@@ -237,20 +240,26 @@ OPEN_BEFORE_CLOSURE = (State.REPORTED, State.ASSIGNED, State.IN_PROGRESS)
 
 ACTIONS: dict[str, ActionRule] = {
     "assign": ActionRule(
-        _("交办"), (State.REPORTED, State.ASSIGNED),
+        _("交办"),
+        (State.REPORTED, State.ASSIGNED),
         lambda u, r: leads_owner(u, r) or is_district_level(u) or is_admin(u),
-        _("责任单位负责人、区领导或管理员"), _no_pending_handover,
+        _("责任单位负责人、区领导或管理员"),
+        _no_pending_handover,
     ),
     "sign_for": ActionRule(
-        _("签收"), (State.ASSIGNED,),
+        _("签收"),
+        (State.ASSIGNED,),
         lambda u, r: r.responsible_id == u.pk or leads_owner(u, r),
-        _("责任人或责任单位负责人"), _no_pending_handover,
+        _("责任人或责任单位负责人"),
+        _no_pending_handover,
     ),
     "progress": ActionRule(_("报送进展"), (State.IN_PROGRESS,), works_for_owner, _("责任单位人员")),
     "request_handover": ActionRule(
-        _("转办"), OPEN_BEFORE_CLOSURE,
+        _("转办"),
+        OPEN_BEFORE_CLOSURE,
         lambda u, r: leads_owner(u, r) or is_district_level(u) or is_admin(u),
-        _("责任单位负责人、区领导或管理员"), _no_pending_handover,
+        _("责任单位负责人、区领导或管理员"),
+        _no_pending_handover,
     ),
     "accept_handover": ActionRule(
         _("接收转办"), OPEN_BEFORE_CLOSURE, _receives_handover, _("接收单位人员"), _handover_pending
@@ -262,31 +271,43 @@ ACTIONS: dict[str, ActionRule] = {
         _("申请销号"), (State.IN_PROGRESS,), works_for_owner, _("责任单位人员"), _no_pending_handover
     ),
     "approve_closure": ActionRule(
-        _("验收销号"), (State.CLOSURE_PENDING,),
+        _("验收销号"),
+        (State.CLOSURE_PENDING,),
         lambda u, r: may_approve(u, r) and _not_requester(u, r),
         _("责任单位负责人（重大风险由区领导），且不是申请人或责任人"),
     ),
     "return_closure": ActionRule(
-        _("退回"), (State.CLOSURE_PENDING,),
+        _("退回"),
+        (State.CLOSURE_PENDING,),
         lambda u, r: may_approve(u, r) and _not_requester(u, r),
         _("责任单位负责人（重大风险由区领导），且不是申请人或责任人"),
     ),
     "request_extension": ActionRule(
-        _("申请延期"), (State.ASSIGNED, State.IN_PROGRESS), works_for_owner, _("责任单位人员"), _before_deadline
+        _("申请延期"),
+        (State.ASSIGNED, State.IN_PROGRESS),
+        works_for_owner,
+        _("责任单位人员"),
+        _before_deadline,
     ),
     "approve_extension": ActionRule(
-        _("批准延期"), (State.ASSIGNED, State.IN_PROGRESS),
+        _("批准延期"),
+        (State.ASSIGNED, State.IN_PROGRESS),
         lambda u, r: may_approve(u, r) and r.responsible_id != u.pk,
-        _("责任单位负责人（重大风险由区领导）"), _extension_pending,
+        _("责任单位负责人（重大风险由区领导）"),
+        _extension_pending,
     ),
     "refuse_extension": ActionRule(
-        _("驳回延期"), (State.ASSIGNED, State.IN_PROGRESS),
+        _("驳回延期"),
+        (State.ASSIGNED, State.IN_PROGRESS),
         lambda u, r: may_approve(u, r) and r.responsible_id != u.pk,
-        _("责任单位负责人（重大风险由区领导）"), _extension_pending,
+        _("责任单位负责人（重大风险由区领导）"),
+        _extension_pending,
     ),
     "withdraw": ActionRule(
-        _("撤销"), (*OPEN_BEFORE_CLOSURE, State.CLOSURE_PENDING),
-        lambda u, r: is_district_level(u) or is_admin(u), _("区领导或管理员"),
+        _("撤销"),
+        (*OPEN_BEFORE_CLOSURE, State.CLOSURE_PENDING),
+        lambda u, r: is_district_level(u) or is_admin(u),
+        _("区领导或管理员"),
     ),
     "reopen": ActionRule(_("重新打开"), (State.CLOSED,), may_approve, _("销号审批人同级及以上")),
 }
@@ -297,7 +318,8 @@ def check_action(action: str, user, risk: Risk, on: datetime.date | None = None)
     rule = ACTIONS[action]
     if risk.state not in rule.states:
         raise InvalidTransition(
-            _("当前状态为“%(state)s”，不能%(action)s。") % {"state": risk.get_state_display(), "action": rule.label}
+            _("当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": risk.get_state_display(), "action": rule.label}
         )
     if rule.condition and (problem := rule.condition(risk, on or today())):
         raise InvalidTransition(problem)

@@ -78,8 +78,6 @@ def todo_filters(user, on: datetime.date | None = None) -> dict:
     }
 
 
-
-
 def todo_queryset(user, key: str, on: datetime.date | None = None):
     condition = todo_filters(user, on)[key]
     return visible_risks(user).filter(condition)
@@ -90,12 +88,14 @@ def my_work(user, *, limit: int = 8, on: datetime.date | None = None) -> list[di
     sections = []
     for key, condition in todo_filters(user, on).items():
         qs = visible_risks(user).filter(condition)
-        sections.append({
-            "key": key,
-            "title": TODO_TITLES[key],
-            "count": qs.count(),
-            "rows": list(qs.with_ledger_relations().order_by("deadline", "id")[:limit]),
-        })
+        sections.append(
+            {
+                "key": key,
+                "title": TODO_TITLES[key],
+                "count": qs.count(),
+                "rows": list(qs.with_ledger_relations().order_by("deadline", "id")[:limit]),
+            }
+        )
     return sections
 
 

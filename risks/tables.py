@@ -14,9 +14,15 @@ class RiskTable(tables.Table):
     title = tables.Column(verbose_name=_("风险隐患名称"), attrs={"td": {"class": "ledger-title"}})
     level = tables.Column(verbose_name=_("风险等级"), order_by=("level",))
     domain = tables.Column(verbose_name=_("所属领域"), accessor="domain__name", order_by=("domain__order",))
-    township = tables.Column(verbose_name=_("所在乡镇(街道)"), accessor="township__name", order_by=("township__path",))
-    owner_unit = tables.Column(verbose_name=_("责任单位"), accessor="owner_unit__name", order_by=("owner_unit__path",))
-    responsible = tables.Column(verbose_name=_("责任人"), order_by=("responsible__last_name", "responsible__first_name"))
+    township = tables.Column(
+        verbose_name=_("所在乡镇(街道)"), accessor="township__name", order_by=("township__path",)
+    )
+    owner_unit = tables.Column(
+        verbose_name=_("责任单位"), accessor="owner_unit__name", order_by=("owner_unit__path",)
+    )
+    responsible = tables.Column(
+        verbose_name=_("责任人"), order_by=("responsible__last_name", "responsible__first_name")
+    )
     deadline = tables.Column(verbose_name=_("整改时限"), attrs={"td": {"class": "text-nowrap"}})
     state = tables.Column(verbose_name=_("状态"))
     supervision_light = tables.Column(verbose_name=_("督办"))
@@ -25,7 +31,15 @@ class RiskTable(tables.Table):
         model = Risk
         fields = ()
         sequence = (
-            "code", "title", "level", "deadline", "state", "domain", "township", "owner_unit", "responsible",
+            "code",
+            "title",
+            "level",
+            "deadline",
+            "state",
+            "domain",
+            "township",
+            "owner_unit",
+            "responsible",
             "supervision_light",
         )
         order_by = ("-created_at",)

@@ -65,7 +65,9 @@ def risk_create(request):
         risk = form.save(commit=False)
         try:
             risk = workflow.risk_create(
-                by=request.user, risk=risk, cooperating_units=form.cleaned_data["cooperating_units"],
+                by=request.user,
+                risk=risk,
+                cooperating_units=form.cleaned_data["cooperating_units"],
                 files=form.cleaned_data.get("attachments") or (),
             )
         except NotAllowed:
@@ -84,9 +86,9 @@ def risk_detail(request, pk):
     risk = get_visible_risk(
         request.user,
         pk,
-        selectors.ledger_rows(request.user).select_related("handover_to", "created_by").prefetch_related(
-            "cooperating_units"
-        ),
+        selectors.ledger_rows(request.user)
+        .select_related("handover_to", "created_by")
+        .prefetch_related("cooperating_units"),
     )
     events = (
         RiskEvent.objects.filter(risk=risk)
@@ -98,12 +100,16 @@ def risk_detail(request, pk):
         {"action": a, "label": ACTIONS[a].label, "form": ActionForm(action=a, risk=risk, prefix=a)}
         for a in actions
     ]
-    return render(request, "risks/risk_detail.html", {
-        "risk": risk,
-        "events": events,
-        "action_forms": forms,
-        "can_edit": can_edit_risk(request.user, risk),
-    })
+    return render(
+        request,
+        "risks/risk_detail.html",
+        {
+            "risk": risk,
+            "events": events,
+            "action_forms": forms,
+            "can_edit": can_edit_risk(request.user, risk),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,8 +121,11 @@ def risk_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             changes = workflow.risk_update(
-                risk=risk, by=request.user, changed=form.save(commit=False),
-                cooperating_units=form.cleaned_data["cooperating_units"], reason=form.cleaned_data.get("reason", ""),
+                risk=risk,
+                by=request.user,
+                changed=form.save(commit=False),
+                cooperating_units=form.cleaned_data["cooperating_units"],
+                reason=form.cleaned_data.get("reason", ""),
             )
         except NotAllowed:
             raise
@@ -129,12 +138,16 @@ def risk_edit(request, pk):
                 messages.info(request, _("没有修改任何内容。"))
             return redirect("risks:detail", pk=risk.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "risks/risk_form.html", {"form": form, "risk": risk, "creating": False}, status=status)
+    return render(
+        request, "risks/risk_form.html", {"form": form, "risk": risk, "creating": False}, status=status
+    )
 
 
 # Each workflow action: the service and how the form's fields map onto its arguments.
 SERVICES = {
-    "assign": lambda r, u, d: workflow.risk_assign(risk=r, by=u, responsible=d["responsible"], text=d["text"]),
+    "assign": lambda r, u, d: workflow.risk_assign(
+        risk=r, by=u, responsible=d["responsible"], text=d["text"]
+    ),
     "sign_for": lambda r, u, d: workflow.risk_sign_for(risk=r, by=u, text=d["text"]),
     "progress": lambda r, u, d: workflow.risk_add_progress(risk=r, by=u, text=d["text"], files=d["files"]),
     "request_handover": lambda r, u, d: workflow.risk_request_handover(
@@ -142,7 +155,9 @@ SERVICES = {
     ),
     "accept_handover": lambda r, u, d: workflow.risk_accept_handover(risk=r, by=u, text=d["text"]),
     "refuse_handover": lambda r, u, d: workflow.risk_refuse_handover(risk=r, by=u, reason=d["text"]),
-    "request_closure": lambda r, u, d: workflow.risk_request_closure(risk=r, by=u, text=d["text"], files=d["files"]),
+    "request_closure": lambda r, u, d: workflow.risk_request_closure(
+        risk=r, by=u, text=d["text"], files=d["files"]
+    ),
     "approve_closure": lambda r, u, d: workflow.risk_approve_closure(risk=r, by=u, text=d["text"]),
     "return_closure": lambda r, u, d: workflow.risk_return_closure(risk=r, by=u, reason=d["text"]),
     "request_extension": lambda r, u, d: workflow.risk_request_extension(
@@ -195,7 +210,9 @@ def attachment_download(request, pk):
     except FileNotFoundError:
         raise Http404(_("附件文件已丢失，请联系管理员。")) from None
     response = FileResponse(
-        handle, as_attachment=not attachment.is_image, filename=attachment.original_name,
+        handle,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

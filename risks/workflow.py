@@ -14,7 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .attachments import MAX_FILES, safe_display_name, validate_upload
-from .models import Attachment, EventKind, LedgerCounter, Risk, RiskEvent, Role, State, Unit, today
+from .models import (
+    Attachment,
+    EventKind,
+    LedgerCounter,
+    Level,
+    Risk,
+    RiskEvent,
+    Role,
+    State,
+    Unit,
+    display_name,
+    today,
+)
 from .permissions import (
     InvalidTransition,
     NotAllowed,
@@ -22,14 +34,32 @@ from .permissions import (
     can_create_risk,
     can_edit_risk,
     check_action,
+    is_district_level,
     writable_units,
 )
 
 # Fields whose changes are written to the timeline as old → new, in the form's order.
 TRACKED_FIELDS = (
-    "title", "description", "domain", "category", "level", "hazard_grade", "source", "found_on",
-    "township", "village", "address", "owner_unit", "supervising_unit", "responsible",
-    "leader_in_charge", "measures", "deadline", "is_black_swan", "is_grey_rhino", "remarks",
+    "title",
+    "description",
+    "domain",
+    "category",
+    "level",
+    "hazard_grade",
+    "source",
+    "found_on",
+    "township",
+    "village",
+    "address",
+    "owner_unit",
+    "supervising_unit",
+    "responsible",
+    "leader_in_charge",
+    "measures",
+    "deadline",
+    "is_black_swan",
+    "is_grey_rhino",
+    "remarks",
 )
 
 
@@ -61,8 +91,13 @@ def _lock(risk: Risk) -> Risk:
 
 def _event(risk: Risk, *, kind: str, by, text: str = "", from_state: str = "", changes=None, files=()):
     event = RiskEvent.objects.create(
-        risk=risk, kind=kind, actor=by, text=text, from_state=from_state,
-        to_state=risk.state if from_state else "", changes=changes or [],
+        risk=risk,
+        kind=kind,
+        actor=by,
+        text=text,
+        from_state=from_state,
+        to_state=risk.state if from_state else "",
+        changes=changes or [],
     )
     for upload in files:
         _attach(event, upload, by)
@@ -72,8 +107,13 @@ def _event(risk: Risk, *, kind: str, by, text: str = "", from_state: str = "", c
 def _attach(event: RiskEvent, upload, by) -> Attachment:
     content_type = validate_upload(upload)
     return Attachment.objects.create(
-        event=event, risk_id=event.risk_id, file=upload, original_name=safe_display_name(upload.name),
-        content_type=content_type, size=upload.size, uploaded_by=by,
+        event=event,
+        risk_id=event.risk_id,
+        file=upload,
+        original_name=safe_display_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
     )
 
 
@@ -84,6 +124,24 @@ def _check_files(files) -> list:
     for upload in files:
         validate_upload(upload)  # before any write, so a bad file saves nothing
     return files
+
+
+def _check_responsible(responsible, owner_unit: Unit) -> None:
+    profile = getattr(responsible, "profile", None)
+    if (
+        profile is None
+        or not responsible.is_active
+        or not profile.unit.is_within(owner_unit)
+        or profile.role not in (Role.OFFICIAL, Role.UNIT_LEADER)
+    ):
+        raise InvalidTransition(_("责任人必须是责任单位（或其下属单位）的在岗人员。"))
+
+
+def _check_dates(risk: Risk) -> None:
+    if risk.found_on and risk.deadline and risk.deadline < risk.found_on:
+        raise InvalidTransition(_("整改时限不能早于发现日期。"))
+    if risk.found_on and risk.found_on > today():
+        raise InvalidTransition(_("发现日期不能晚于今天。"))
 
 
 def _require(text: str, what: str) -> str:
@@ -110,8 +168,8 @@ def _display(risk: Risk, field: str):
         return _("是") if value else _("否")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if hasattr(value, "get_full_name"):
-        return value.get_full_name() or value.get_username()
+    if hasattr(value, "get_username"):
+        return display_name(value)
     return str(value)
 
 
@@ -120,12 +178,14 @@ def diff(before: Risk, after: Risk) -> list[dict]:
     for field in TRACKED_FIELDS:
         attname = Risk._meta.get_field(field).attname
         if getattr(before, attname) != getattr(after, attname):
-            changes.append({
-                "field": field,
-                "label": str(Risk._meta.get_field(field).verbose_name),
-                "old": _display(before, field),
-                "new": _display(after, field),
-            })
+            changes.append(
+                {
+                    "field": field,
+                    "label": str(Risk._meta.get_field(field).verbose_name),
+                    "old": _display(before, field),
+                    "new": _display(after, field),
+                }
+            )
     return changes
 
 
@@ -140,6 +200,9 @@ def risk_create(*, by, risk: Risk, cooperating_units=(), files=()) -> Risk:
         raise NotAllowed(_("您的角色不能登记风险隐患。"))
     if not writable_units(by).filter(pk=risk.owner_unit_id).exists():
         raise NotAllowed(_("您不能为单位“%(unit)s”登记风险隐患。") % {"unit": risk.owner_unit})
+    if risk.responsible_id:
+        _check_responsible(risk.responsible, risk.owner_unit)
+    _check_dates(risk)
     files = _check_files(files)
     now = timezone.now()
     risk.code = next_ledger_code(timezone.localtime(now).year)
@@ -153,8 +216,13 @@ def risk_create(*, by, risk: Risk, cooperating_units=(), files=()) -> Risk:
         # Logged with a responsible person already chosen: handed straight to them to sign for.
         risk.state = State.ASSIGNED
         risk.save(update_fields=["state"])
-        _event(risk, kind=EventKind.ASSIGNED, by=by, from_state=State.REPORTED,
-               text=_("登记时指定责任人：%(name)s") % {"name": _display(risk, "responsible")})
+        _event(
+            risk,
+            kind=EventKind.ASSIGNED,
+            by=by,
+            from_state=State.REPORTED,
+            text=_("登记时指定责任人：%(name)s") % {"name": _display(risk, "responsible")},
+        )
     return risk
 
 
@@ -168,18 +236,26 @@ def risk_update(*, risk: Risk, by, changed: Risk, cooperating_units=None, reason
         raise InvalidTransition(_("交办后整改时限只能通过延期申请变更。"))
     if changed.owner_unit_id != current.owner_unit_id:
         raise InvalidTransition(_("责任单位只能通过转办变更。"))
+    if changed.responsible_id != current.responsible_id:
+        raise InvalidTransition(_("责任人只能通过交办变更。"))
+    if current.level == Level.MAJOR and changed.level != Level.MAJOR and not is_district_level(by):
+        # 重大 risks are closed by the district: lowering one would let a township close it.
+        raise NotAllowed(_("只有区领导可以调低“重大”风险的等级。"))
+    _check_dates(changed)
     changes = diff(current, changed)
     old_coop = set(current.cooperating_units.values_list("pk", flat=True))
     if cooperating_units is not None:
         new_coop = {u.pk for u in cooperating_units}
         if new_coop != old_coop:
             names = dict(Unit.objects.filter(pk__in=old_coop | new_coop).values_list("pk", "name"))
-            changes.append({
-                "field": "cooperating_units",
-                "label": str(Risk._meta.get_field("cooperating_units").verbose_name),
-                "old": "、".join(sorted(names[i] for i in old_coop)),
-                "new": "、".join(sorted(names[i] for i in new_coop)),
-            })
+            changes.append(
+                {
+                    "field": "cooperating_units",
+                    "label": str(Risk._meta.get_field("cooperating_units").verbose_name),
+                    "old": "、".join(sorted(names[i] for i in old_coop)),
+                    "new": "、".join(sorted(names[i] for i in new_coop)),
+                }
+            )
             current.cooperating_units.set(cooperating_units)
     if not changes:
         return []
@@ -204,14 +280,7 @@ def _transition(risk: Risk, by, action: str) -> Risk:
 @transaction.atomic
 def risk_assign(*, risk: Risk, by, responsible, text: str = "") -> Risk:
     current = _transition(risk, by, "assign")
-    profile = getattr(responsible, "profile", None)
-    if (
-        profile is None
-        or not responsible.is_active
-        or not profile.unit.is_within(current.owner_unit)
-        or profile.role not in (Role.OFFICIAL, Role.UNIT_LEADER)
-    ):
-        raise InvalidTransition(_("责任人必须是责任单位（或其下属单位）的在岗人员。"))
+    _check_responsible(responsible, current.owner_unit)
     before = current.state
     old = _display(current, "responsible")
     current.responsible = responsible
@@ -219,8 +288,14 @@ def risk_assign(*, risk: Risk, by, responsible, text: str = "") -> Risk:
     _save(current, by, "responsible", "state")
     changes = []
     if old != _display(current, "responsible"):
-        changes = [{"field": "responsible", "label": str(Risk._meta.get_field("responsible").verbose_name),
-                    "old": old, "new": _display(current, "responsible")}]
+        changes = [
+            {
+                "field": "responsible",
+                "label": str(Risk._meta.get_field("responsible").verbose_name),
+                "old": old,
+                "new": _display(current, "responsible"),
+            }
+        ]
     _event(current, kind=EventKind.ASSIGNED, by=by, text=text.strip(), from_state=before, changes=changes)
     return current
 
@@ -253,7 +328,9 @@ def risk_request_closure(*, risk: Risk, by, text: str, files=()) -> Risk:
     current.closure_requested_by = by
     current.last_progress_at = timezone.now()
     _save(current, by, "state", "closure_requested_by", "last_progress_at")
-    _event(current, kind=EventKind.CLOSURE_REQUESTED, by=by, text=text, from_state=State.IN_PROGRESS, files=files)
+    _event(
+        current, kind=EventKind.CLOSURE_REQUESTED, by=by, text=text, from_state=State.IN_PROGRESS, files=files
+    )
     return current
 
 
@@ -264,7 +341,9 @@ def risk_approve_closure(*, risk: Risk, by, text: str = "") -> Risk:
     current.closed_at = timezone.now()
     current.closure_requested_by = None
     _save(current, by, "state", "closed_at", "closure_requested_by")
-    _event(current, kind=EventKind.CLOSURE_APPROVED, by=by, text=text.strip(), from_state=State.CLOSURE_PENDING)
+    _event(
+        current, kind=EventKind.CLOSURE_APPROVED, by=by, text=text.strip(), from_state=State.CLOSURE_PENDING
+    )
     return current
 
 
@@ -316,8 +395,12 @@ def risk_request_handover(*, risk: Risk, by, to_unit: Unit, reason: str) -> Risk
         raise InvalidTransition(_("请选择另一个在用的单位作为转办对象。"))
     current.handover_to = to_unit
     _save(current, by, "handover_to")
-    _event(current, kind=EventKind.HANDOVER_REQUESTED, by=by,
-           text=_("转办至%(unit)s：%(reason)s") % {"unit": to_unit.name, "reason": reason})
+    _event(
+        current,
+        kind=EventKind.HANDOVER_REQUESTED,
+        by=by,
+        text=_("转办至%(unit)s：%(reason)s") % {"unit": to_unit.name, "reason": reason},
+    )
     return current
 
 
@@ -326,12 +409,22 @@ def risk_accept_handover(*, risk: Risk, by, text: str = "") -> Risk:
     current = _transition(risk, by, "accept_handover")
     before = current.state
     changes = [
-        {"field": "owner_unit", "label": str(Risk._meta.get_field("owner_unit").verbose_name),
-         "old": current.owner_unit.name, "new": current.handover_to.name},
+        {
+            "field": "owner_unit",
+            "label": str(Risk._meta.get_field("owner_unit").verbose_name),
+            "old": current.owner_unit.name,
+            "new": current.handover_to.name,
+        },
     ]
     if current.responsible_id:
-        changes.append({"field": "responsible", "label": str(Risk._meta.get_field("responsible").verbose_name),
-                        "old": _display(current, "responsible"), "new": ""})
+        changes.append(
+            {
+                "field": "responsible",
+                "label": str(Risk._meta.get_field("responsible").verbose_name),
+                "old": _display(current, "responsible"),
+                "new": "",
+            }
+        )
     # The new owner unit assigns its own responsible person.
     current.owner_unit = current.handover_to
     current.handover_to = None
@@ -339,7 +432,14 @@ def risk_accept_handover(*, risk: Risk, by, text: str = "") -> Risk:
     current.state = State.REPORTED
     current.requested_deadline = None
     _save(current, by, "owner_unit", "handover_to", "responsible", "state", "requested_deadline")
-    _event(current, kind=EventKind.HANDOVER_ACCEPTED, by=by, text=text.strip(), from_state=before, changes=changes)
+    _event(
+        current,
+        kind=EventKind.HANDOVER_ACCEPTED,
+        by=by,
+        text=text.strip(),
+        from_state=before,
+        changes=changes,
+    )
     return current
 
 
@@ -350,8 +450,12 @@ def risk_refuse_handover(*, risk: Risk, by, reason: str) -> Risk:
     unit = current.handover_to.name
     current.handover_to = None
     _save(current, by, "handover_to")
-    _event(current, kind=EventKind.HANDOVER_REFUSED, by=by,
-           text=_("%(unit)s拒绝接收：%(reason)s") % {"unit": unit, "reason": reason})
+    _event(
+        current,
+        kind=EventKind.HANDOVER_REFUSED,
+        by=by,
+        text=_("%(unit)s拒绝接收：%(reason)s") % {"unit": unit, "reason": reason},
+    )
     return current
 
 
@@ -360,17 +464,25 @@ def risk_request_extension(*, risk: Risk, by, new_deadline: datetime.date, reaso
     current = _transition(risk, by, "request_extension")
     reason = _require(reason, _("延期理由"))
     if new_deadline is None or new_deadline <= current.deadline:
-        raise InvalidTransition(_("新的整改时限必须晚于现在的时限（%(d)s）。") % {"d": current.deadline.isoformat()})
+        raise InvalidTransition(
+            _("新的整改时限必须晚于现在的时限（%(d)s）。") % {"d": current.deadline.isoformat()}
+        )
     current.requested_deadline = new_deadline
     _save(current, by, "requested_deadline")
-    _event(current, kind=EventKind.EXTENSION_REQUESTED, by=by,
-           text=_("申请延期至 %(d)s：%(reason)s") % {"d": new_deadline.isoformat(), "reason": reason})
+    _event(
+        current,
+        kind=EventKind.EXTENSION_REQUESTED,
+        by=by,
+        text=_("申请延期至 %(d)s：%(reason)s") % {"d": new_deadline.isoformat(), "reason": reason},
+    )
     return current
 
 
 def _extension_requester_id(risk: Risk):
     return (
-        risk.events.filter(kind=EventKind.EXTENSION_REQUESTED).order_by("-at", "-id").values_list("actor_id", flat=True)
+        risk.events.filter(kind=EventKind.EXTENSION_REQUESTED)
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
         .first()
     )
 
@@ -384,8 +496,14 @@ def risk_approve_extension(*, risk: Risk, by, text: str = "") -> Risk:
     current.deadline = current.requested_deadline
     current.requested_deadline = None
     _save(current, by, "deadline", "requested_deadline")
-    changes = [{"field": "deadline", "label": str(Risk._meta.get_field("deadline").verbose_name),
-                "old": old.isoformat(), "new": current.deadline.isoformat()}]
+    changes = [
+        {
+            "field": "deadline",
+            "label": str(Risk._meta.get_field("deadline").verbose_name),
+            "old": old.isoformat(),
+            "new": current.deadline.isoformat(),
+        }
+    ]
     _event(current, kind=EventKind.EXTENSION_APPROVED, by=by, text=text.strip(), changes=changes)
     return current
 
@@ -403,8 +521,24 @@ def risk_refuse_extension(*, risk: Risk, by, reason: str) -> Risk:
 
 
 __all__ = [
-    "InvalidTransition", "NotAllowed", "next_ledger_code", "risk_create", "risk_update", "risk_assign",
-    "risk_sign_for", "risk_add_progress", "risk_request_closure", "risk_approve_closure",
-    "risk_return_closure", "risk_withdraw", "risk_reopen", "risk_request_handover", "risk_accept_handover",
-    "risk_refuse_handover", "risk_request_extension", "risk_approve_extension", "risk_refuse_extension", "today",
+    "InvalidTransition",
+    "NotAllowed",
+    "next_ledger_code",
+    "risk_create",
+    "risk_update",
+    "risk_assign",
+    "risk_sign_for",
+    "risk_add_progress",
+    "risk_request_closure",
+    "risk_approve_closure",
+    "risk_return_closure",
+    "risk_withdraw",
+    "risk_reopen",
+    "risk_request_handover",
+    "risk_accept_handover",
+    "risk_refuse_handover",
+    "risk_request_extension",
+    "risk_approve_extension",
+    "risk_refuse_extension",
+    "today",
 ]

@@ -31,7 +31,9 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_official_sees_his_township_and_not_another(client, district, official):
     mine = RiskFactory(township=district.xiuwen, created_by=official)
-    in_village = RiskFactory(township=district.xiuwen, village=district.xiuwen_village, owner_unit=district.xiuwen_village)
+    in_village = RiskFactory(
+        township=district.xiuwen, village=district.xiuwen_village, owner_unit=district.xiuwen_village
+    )
     other = RiskFactory(township=district.dongyang)
     response = ledger(client, official)
     assert response.status_code == 200
@@ -55,15 +57,29 @@ def test_filters_combine_and_live_in_the_url(client, district, leader, frozen_to
     frozen_today(datetime.date(2026, 6, 15))
     found = datetime.date(2026, 5, 1)
     target = RiskFactory(
-        township=district.xiuwen, village=district.xiuwen_village, owner_unit=district.xiuwen_village,
-        level=Level.MAJOR, found_on=found, deadline=datetime.date(2026, 6, 1), title="煤矿井下通风老化",
+        township=district.xiuwen,
+        village=district.xiuwen_village,
+        owner_unit=district.xiuwen_village,
+        level=Level.MAJOR,
+        found_on=found,
+        deadline=datetime.date(2026, 6, 1),
+        title="煤矿井下通风老化",
     )
-    RiskFactory(township=district.xiuwen, level=Level.MAJOR, found_on=found, deadline=datetime.date(2026, 7, 1))
-    RiskFactory(township=district.dongyang, level=Level.MAJOR, found_on=found, deadline=datetime.date(2026, 6, 1))
+    RiskFactory(
+        township=district.xiuwen, level=Level.MAJOR, found_on=found, deadline=datetime.date(2026, 7, 1)
+    )
+    RiskFactory(
+        township=district.dongyang, level=Level.MAJOR, found_on=found, deadline=datetime.date(2026, 6, 1)
+    )
     RiskFactory(township=district.xiuwen, level=Level.LOW, found_on=found, deadline=datetime.date(2026, 6, 1))
     response = ledger(
-        client, leader, level="major", owner_unit=district.xiuwen.pk, overdue="on",
-        domain=target.domain_id, q="通风",
+        client,
+        leader,
+        level="major",
+        owner_unit=district.xiuwen.pk,
+        overdue="on",
+        domain=target.domain_id,
+        q="通风",
     )
     assert codes(response) == {target.code}
     assert "通风" in response.content.decode()
@@ -77,11 +93,21 @@ def test_keyword_matches_code_and_title(client, district, leader):
 
 
 def test_deadline_range_and_state_filters(client, district, leader):
-    a = RiskFactory(township=district.xiuwen, found_on=datetime.date(2026, 1, 1), deadline=datetime.date(2026, 3, 1))
-    RiskFactory(township=district.xiuwen, found_on=datetime.date(2026, 1, 1), deadline=datetime.date(2026, 5, 1))
-    RiskFactory(township=district.xiuwen, state=State.CLOSED, found_on=datetime.date(2026, 1, 1),
-                deadline=datetime.date(2026, 3, 1))
-    response = ledger(client, leader, deadline_after="2026-02-01", deadline_before="2026-03-31", state="reported")
+    a = RiskFactory(
+        township=district.xiuwen, found_on=datetime.date(2026, 1, 1), deadline=datetime.date(2026, 3, 1)
+    )
+    RiskFactory(
+        township=district.xiuwen, found_on=datetime.date(2026, 1, 1), deadline=datetime.date(2026, 5, 1)
+    )
+    RiskFactory(
+        township=district.xiuwen,
+        state=State.CLOSED,
+        found_on=datetime.date(2026, 1, 1),
+        deadline=datetime.date(2026, 3, 1),
+    )
+    response = ledger(
+        client, leader, deadline_after="2026-02-01", deadline_before="2026-03-31", state="reported"
+    )
     assert codes(response) == {a.code}
 
 
@@ -111,8 +137,11 @@ def test_sorting_by_deadline(client, district, leader):
 
 
 def test_overdue_rows_are_marked(client, district, leader):
-    RiskFactory(township=district.xiuwen, found_on=today() - datetime.timedelta(days=40),
-                deadline=today() - datetime.timedelta(days=5))
+    RiskFactory(
+        township=district.xiuwen,
+        found_on=today() - datetime.timedelta(days=40),
+        deadline=today() - datetime.timedelta(days=5),
+    )
     body = ledger(client, leader).content.decode()
     assert "逾期 5 天" in body
     assert "table-overdue" in body
@@ -121,8 +150,13 @@ def test_overdue_rows_are_marked(client, district, leader):
 def _queries_for(client, user, n, district):
     Risk.objects.all().delete()
     for _ in range(n):
-        RiskFactory(township=district.xiuwen, village=district.xiuwen_village, supervising_unit=district.emergency,
-                    responsible=user, created_by=user)
+        RiskFactory(
+            township=district.xiuwen,
+            village=district.xiuwen_village,
+            supervising_unit=district.emergency,
+            responsible=user,
+            created_by=user,
+        )
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("risks:list"), {"per_page": 200})
@@ -151,7 +185,9 @@ def test_per_page_is_capped(client, district, leader):
 # -- my work ---------------------------------------------------------------------------------------
 
 
-def test_my_work_counts_equal_the_linked_ledger(client, district, official, unitleader, make_risk, frozen_today):
+def test_my_work_counts_equal_the_linked_ledger(
+    client, district, official, unitleader, make_risk, frozen_today
+):
     frozen_today(datetime.date(2026, 6, 15))
     make_risk(State.IN_PROGRESS, found_on=datetime.date(2026, 5, 1), deadline=datetime.date(2026, 6, 10))
     make_risk(State.IN_PROGRESS, found_on=datetime.date(2026, 5, 1), deadline=datetime.date(2026, 6, 18))

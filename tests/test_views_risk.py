@@ -86,7 +86,9 @@ def test_responsible_person_outside_the_owner_unit_is_refused(client, district, 
 
 def test_village_outside_the_township_is_refused(client, district, official):
     client.force_login(official)
-    response = client.post(reverse("risks:create"), new_risk_data(district, village=district.dongyang_village.pk))
+    response = client.post(
+        reverse("risks:create"), new_risk_data(district, village=district.dongyang_village.pk)
+    )
     assert response.status_code == 400
     assert "village" in response.context["form"].errors
     assert not Risk.objects.exists()
@@ -102,7 +104,9 @@ def test_official_cannot_log_a_risk_for_another_township(client, district, offic
 
 def test_disallowed_attachment_is_refused_and_nothing_saved(client, district, official):
     client.force_login(official)
-    fake = SimpleUploadedFile("报告.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
+    fake = SimpleUploadedFile(
+        "报告.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf"
+    )
     response = client.post(reverse("risks:create"), new_risk_data(district, attachments=fake))
     assert response.status_code == 400
     assert "类型不允许" in response.content.decode()
@@ -158,8 +162,10 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, make_risk, o
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     for i in range(5):
-        client.post(reverse("risks:action", args=[risk.pk, "progress"]),
-                    {"progress-text": f"进展{i}", "progress-files": png_upload()})
+        client.post(
+            reverse("risks:action", args=[risk.pk, "progress"]),
+            {"progress-text": f"进展{i}", "progress-files": png_upload()},
+        )
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(before) == len(after)
@@ -174,7 +180,9 @@ def test_out_of_scope_risk_answers_404(client, make_risk, official2, path):
     assert risk.title not in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/risks/999999/", "/risks/99999999999999999999999/", "/risks/abc/", "/risks/-1/"])
+@pytest.mark.parametrize(
+    "url", ["/risks/999999/", "/risks/99999999999999999999999/", "/risks/abc/", "/risks/-1/"]
+)
 def test_unknown_or_malformed_ids_answer_404(client, official, url):
     client.force_login(official)
     assert client.get(url).status_code == 404
@@ -194,15 +202,20 @@ def test_edit_records_old_and_new_values_on_the_timeline(client, district, make_
     client.force_login(official)
     form = client.get(reverse("risks:edit", args=[risk.pk])).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k not in ("cooperating_units",)}
-    data.update(title="新名称", level=Level.MAJOR, reason="核实后升级", found_on=risk.found_on.isoformat(),
-                deadline=risk.deadline.isoformat())
+    data.update(
+        title="新名称",
+        level=Level.SIGNIFICANT,
+        reason="核实后升级",
+        found_on=risk.found_on.isoformat(),
+        deadline=risk.deadline.isoformat(),
+    )
     response = client.post(reverse("risks:edit", args=[risk.pk]), data)
     assert response.status_code == 302, response.context["form"].errors if response.context else ""
     risk.refresh_from_db()
-    assert risk.title == "新名称" and risk.level == Level.MAJOR
+    assert risk.title == "新名称" and risk.level == Level.SIGNIFICANT
     event = risk.events.filter(kind=EventKind.EDITED).get()
     assert {"label": "风险隐患名称", "old": "旧名称", "new": "新名称", "field": "title"} in event.changes
-    assert any(c["field"] == "level" and c["new"] == "重大" for c in event.changes)
+    assert {"label": "风险等级", "old": "一般", "new": "较大", "field": "level"} in event.changes
     detail = client.get(reverse("risks:detail", args=[risk.pk])).content.decode()
     assert "旧名称" in detail and "核实后升级" in detail
 
@@ -214,7 +227,9 @@ def test_official_cannot_move_the_deadline_after_assignment(client, make_risk, o
     form = client.get(reverse("risks:edit", args=[risk.pk])).context["form"]
     assert form.fields["deadline"].disabled
     data = {k: v for k, v in form.initial.items() if v is not None and k != "cooperating_units"}
-    data.update(found_on=risk.found_on.isoformat(), deadline=(risk.deadline + datetime.timedelta(days=60)).isoformat())
+    data.update(
+        found_on=risk.found_on.isoformat(), deadline=(risk.deadline + datetime.timedelta(days=60)).isoformat()
+    )
     client.post(reverse("risks:edit", args=[risk.pk]), data)
     risk.refresh_from_db()
     assert risk.deadline == original
@@ -249,7 +264,12 @@ def test_the_whole_life_of_a_risk_through_the_pages(client, district, official, 
     risk.refresh_from_db()
     assert risk.state == State.CLOSED and risk.closed_at is not None
     assert list(risk.events.values_list("kind", flat=True)) == [
-        "created", "assigned", "signed", "progress", "closure_requested", "closure_approved",
+        "created",
+        "assigned",
+        "signed",
+        "progress",
+        "closure_requested",
+        "closure_approved",
     ]
     assert "已验收销号" in client.get(response["Location"]).content.decode()
 
@@ -350,3 +370,26 @@ def test_attachment_of_an_out_of_scope_risk_is_404(client, make_risk, official, 
     client.force_login(official2)
     assert client.get(reverse("risks:attachment", args=[attachment.pk])).status_code == 404
     assert client.get(reverse("risks:attachment", args=[987654])).status_code == 404
+
+
+def _edit_data(client, risk, **changes):
+    form = client.get(reverse("risks:edit", args=[risk.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "cooperating_units"}
+    data.update(found_on=risk.found_on.isoformat(), deadline=risk.deadline.isoformat(), **changes)
+    return data
+
+
+def test_only_the_district_may_lower_a_major_risk(client, make_risk, official, leader):
+    risk = make_risk(State.CLOSURE_PENDING, level=Level.MAJOR)
+    client.force_login(official)
+    response = client.post(
+        reverse("risks:edit", args=[risk.pk]), _edit_data(client, risk, level=Level.GENERAL)
+    )
+    assert response.status_code == 403
+    assert Risk.objects.get(pk=risk.pk).level == Level.MAJOR
+    client.force_login(leader)
+    response = client.post(
+        reverse("risks:edit", args=[risk.pk]), _edit_data(client, risk, level=Level.GENERAL)
+    )
+    assert response.status_code == 302
+    assert Risk.objects.get(pk=risk.pk).level == Level.GENERAL

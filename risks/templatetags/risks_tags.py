@@ -33,19 +33,24 @@ LIGHT_CSS = {
 
 @register.simple_tag
 def level_badge(risk):
-    return format_html('<span class="{}">{}</span>', LEVEL_CSS.get(risk.level, "badge"), risk.get_level_display())
+    return format_html(
+        '<span class="{}">{}</span>', LEVEL_CSS.get(risk.level, "badge"), risk.get_level_display()
+    )
 
 
 @register.simple_tag
 def state_badge(risk):
-    return format_html('<span class="badge {}">{}</span>', STATE_CSS.get(risk.state, ""), risk.get_state_display())
+    return format_html(
+        '<span class="badge {}">{}</span>', STATE_CSS.get(risk.state, ""), risk.get_state_display()
+    )
 
 
 @register.simple_tag
 def light_badge(risk):
     return format_html(
         '<span class="light {}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
-        LIGHT_CSS.get(risk.supervision_light, ""), risk.get_supervision_light_display(),
+        LIGHT_CSS.get(risk.supervision_light, ""),
+        risk.get_supervision_light_display(),
     )
 
 

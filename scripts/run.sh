@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Serve the dashboard locally: web on 127.0.0.1:$PORT, a Celery worker and beat (Procfile).
+# Called by `make run` after `make setup`; seeds the demo district the first time.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+PORT="${PORT:-8000}"
+VAR_DIR="${VAR_DIR:-$PWD/var}"
+
+# Redis only when REDIS_URL is set and answers; otherwise settings fall back to the filesystem
+# broker under var/broker, so reminders still work with nothing else installed.
+if [[ -n "${REDIS_URL:-}" ]]; then
+    if python -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=2).ping()' \
+        2>/dev/null; then
+        echo "run: Celery broker: Redis (REDIS_URL)"
+    else
+        echo "run: REDIS_URL is set but Redis does not answer; using the filesystem broker under var/broker"
+        unset REDIS_URL
+    fi
+else
+    echo "run: Celery broker: filesystem under var/broker (set REDIS_URL to use Redis)"
+fi
+
+# Seed the demo district once per database. The stamp is named after the database, so pointing
+# DATABASE_URL elsewhere seeds that one too; `make migrate` drops it when the SQLite file is new.
+db_key="$(printf '%s' "${DATABASE_URL:-sqlite}" | sha256sum | cut -c1-12)"
+stamp="$VAR_DIR/demo-seeded-$db_key"
+if [[ ! -f "$stamp" ]]; then
+    echo "run: seeding the demo district (python manage.py seed_demo)"
+    python manage.py seed_demo ${DEMO_PASSWORD:+--password "$DEMO_PASSWORD"}
+    touch "$stamp"
+fi
+
+echo "run: serving http://127.0.0.1:$PORT (Ctrl-C stops web, worker and beat)"
+# -e /dev/null: .env is for docker compose (its hosts are container names); settings read only
+# the real environment, so the processes here must see exactly what migrate and seed_demo saw.
+exec honcho start -f Procfile -e /dev/null -p "$PORT"
