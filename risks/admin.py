@@ -2,7 +2,7 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import Attachment, Category, Domain, Profile, Risk, RiskEvent, Unit
+from .models import Attachment, AuditEntry, Category, Domain, Profile, QuarterlyReport, Risk, RiskEvent, Unit
 
 
 @admin.register(Unit)
@@ -80,3 +80,27 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: nobody, superusers included, may add, change or delete an audit entry here."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_repr", "ip")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_name", "object_repr", "summary")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuarterlyReport)
+class QuarterlyReportAdmin(admin.ModelAdmin):
+    list_display = ("unit", "year", "quarter", "ledger_confirmed", "submitted_at")
+    list_filter = ("year", "quarter")

@@ -525,3 +525,118 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit log and the quarter's unit self-report
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    TRANSITION = "transition", _("流程操作")
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账号锁定")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
+    DOWNLOAD = "download", _("下载附件")
+    VIEW = "view", _("查看")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self):
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One line of the audit log: who, when, from where, did what to which object.
+
+    Append-only: written in the same transaction as the change it records (risks.audit.record);
+    no page, admin or queryset can change or delete it. Kept at least 180 days (网络安全法 第二十一条).
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    # Kept as text too, so the entry still says who it was if the account is renamed.
+    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    actor_unit = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("操作人单位")
+    )
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=50, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=300, blank=True)
+    summary = models.CharField(_("摘要"), max_length=500, blank=True)
+    changes = models.JSONField(_("变更"), default=list, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+
+class QuarterlyReport(models.Model):
+    """A unit's quarterly self-report (季度报告): it confirms its ledger is up to date and writes
+    its situation analysis by the quarter's end."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="quarterly_reports", verbose_name=_("单位")
+    )
+    year = models.PositiveIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"), choices=[(q, f"Q{q}") for q in range(1, 5)])
+    ledger_confirmed = models.BooleanField(_("已确认台账为最新"), default=False)
+    analysis = models.TextField(_("形势分析"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("报送人"),
+    )
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位季度报告")
+        verbose_name_plural = _("单位季度报告")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="quarterly_report_once_per_quarter"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}Q{self.quarter}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from . import selectors, workflow
+from . import audit, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
-from .models import Attachment, RiskEvent
+from .models import Attachment, AuditAction, RiskEvent
 from .permissions import (
     ACTIONS,
     NotAllowed,
@@ -200,7 +200,7 @@ def risk_action(request, pk, action):
 @require_http_methods(["GET"])
 def attachment_download(request, pk):
     try:
-        attachment = Attachment.objects.get(pk=pk)
+        attachment = Attachment.objects.select_related("risk").get(pk=pk)
     except Attachment.DoesNotExist:
         raise Http404(_("没有找到这个附件。")) from None
     # Raises 404 unless the person may see the risk the attachment belongs to.
@@ -209,6 +209,9 @@ def attachment_download(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("附件文件已丢失，请联系管理员。")) from None
+    audit.record(
+        actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment, summary=attachment.risk.code
+    )
     response = FileResponse(
         handle,
         as_attachment=not attachment.is_image,

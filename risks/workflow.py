@@ -13,9 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import audit
 from .attachments import MAX_FILES, safe_display_name, validate_upload
 from .models import (
     Attachment,
+    AuditAction,
     EventKind,
     LedgerCounter,
     Level,
@@ -89,6 +91,11 @@ def _lock(risk: Risk) -> Risk:
     return Risk.objects.select_for_update().select_related("owner_unit").get(pk=risk.pk)
 
 
+# The timeline entry and the audit entry are written together: the timeline is what people read
+# on the risk, the audit log is what the auditor reads, and neither can miss a change.
+EVENT_AUDIT_ACTION = {EventKind.CREATED: AuditAction.CREATE, EventKind.EDITED: AuditAction.UPDATE}
+
+
 def _event(risk: Risk, *, kind: str, by, text: str = "", from_state: str = "", changes=None, files=()):
     event = RiskEvent.objects.create(
         risk=risk,
@@ -97,6 +104,13 @@ def _event(risk: Risk, *, kind: str, by, text: str = "", from_state: str = "", c
         text=text,
         from_state=from_state,
         to_state=risk.state if from_state else "",
+        changes=changes or [],
+    )
+    audit.record(
+        actor=by,
+        action=EVENT_AUDIT_ACTION.get(kind, AuditAction.TRANSITION),
+        obj=risk,
+        summary=f"{event.get_kind_display()}：{text}" if text else event.get_kind_display(),
         changes=changes or [],
     )
     for upload in files:
