@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.services import visible_campaigns
+
 from .models import (
     GRASSROOTS_KINDS,
     TERRITORY_KINDS,
@@ -87,6 +89,9 @@ class RiskFilter(df.FilterSet):
     )
     found_on = df.DateFromToRangeFilter(
         label=_("发现日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    campaign = df.ModelChoiceFilter(
+        label=_("专项行动"), queryset=lambda request: visible_campaigns(request.user if request else None)
     )
     todo = df.ChoiceFilter(
         label=_("我的工作"),

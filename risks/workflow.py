@@ -49,6 +49,7 @@ TRACKED_FIELDS = (
     "level",
     "hazard_grade",
     "source",
+    "campaign",
     "found_on",
     "township",
     "village",
