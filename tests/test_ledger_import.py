@@ -69,10 +69,13 @@ def test_impossible_or_unknown_dates_are_refused(value):
 
 
 def test_names_match_with_full_width_letters_and_spaces(district, official, today_is):
-    result = check_sheet(
-        sheet([good(**{"所在乡镇(街道)": " 修 文 镇 ", "责任单位": "ｘｉｕｗｅｎ", "所属领域": "societal", "风险等级": " 较大"})]),
-        official,
-    )  # fmt: skip
+    typed = {
+        "所在乡镇(街道)": " 修 文 镇 ",
+        "责任单位": "ｘｉｕｗｅｎ",
+        "所属领域": "societal",
+        "风险等级": " 较大",
+    }
+    result = check_sheet(sheet([good(**typed)]), official)
     assert problems(result) == []
     fields = result.rows[0].fields
     assert fields["township"] == district.xiuwen and fields["owner_unit"] == district.xiuwen
@@ -194,7 +197,9 @@ def test_duplicates_of_existing_risks_and_within_the_file(district, official, to
         village=district.xiuwen_village,
         found_on=datetime.date(2026, 3, 1),
     )
-    result = check_sheet(sheet([good(), good(**{"风险隐患名称": "新的"}), good(**{"风险隐患名称": "新的"})]), official)
+    result = check_sheet(
+        sheet([good(), good(**{"风险隐患名称": "新的"}), good(**{"风险隐患名称": "新的"})]), official
+    )
     assert problems(result) == [
         (2, "风险隐患名称", f"与已有风险隐患 {existing.code} 重复（名称、地点、发现日期相同）"),
         (4, "风险隐患名称", "与本文件第 3 行重复（名称、地点、发现日期相同）"),
@@ -207,7 +212,14 @@ def test_duplicates_of_existing_risks_and_within_the_file(district, official, to
 def test_a_valid_file_is_imported_through_the_workflow(district, official, today_is):
     rows = [
         good(),
-        good(**{"风险隐患名称": "第二条", "责任人": "王修文", "配合单位": "应急管理局、住建局", "风险等级": "重大"}),
+        good(
+            **{
+                "风险隐患名称": "第二条",
+                "责任人": "王修文",
+                "配合单位": "应急管理局、住建局",
+                "风险等级": "重大",
+            }
+        ),
     ]
     created = import_rows(result=check_sheet(sheet(rows), official), by=official, file_name="台账.xlsx")
     assert len(created) == 2
@@ -223,7 +235,10 @@ def test_a_valid_file_is_imported_through_the_workflow(district, official, today
 
 
 def test_an_import_cannot_create_risks_for_units_the_importer_may_not_write_to(district, official, today_is):
-    rows = [good(), good(**{"风险隐患名称": "东阳的", "所在乡镇(街道)": "东阳镇", "村(社区)": "", "责任单位": "东阳镇"})]
+    rows = [
+        good(),
+        good(**{"风险隐患名称": "东阳的", "所在乡镇(街道)": "东阳镇", "村(社区)": "", "责任单位": "东阳镇"}),
+    ]
     result = check_sheet(sheet(rows), official)
     assert problems(result) == [(3, "责任单位", "您无权为“东阳镇”登记风险隐患")]
     with pytest.raises(ImportRefused):
