@@ -133,7 +133,7 @@ def risk_detail(request, pk):
         request.user,
         pk,
         selectors.ledger_rows(request.user)
-        .select_related("handover_to", "created_by")
+        .select_related("handover_to", "created_by", "campaign")
         .prefetch_related("cooperating_units"),
     )
     events = (
