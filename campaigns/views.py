@@ -73,18 +73,7 @@ def campaign_create(request):
         raise PermissionDenied(_("只有管理员可以创建专项行动。"))
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        campaign = services.campaign_create(
-            by=request.user,
-            name=data["name"],
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-            lead_unit=data["lead_unit"],
-            units=data["units"],
-            domains=data["domains"],
-            categories=data["categories"],
-            description=data["description"],
-        )
+        campaign = services.campaign_create(by=request.user, **form.cleaned_data)
         messages.success(request, _("已创建专项行动“%(name)s”。") % {"name": campaign.name})
         return redirect("campaigns:detail", pk=campaign.pk)
     status = 400 if request.method == "POST" else 200
