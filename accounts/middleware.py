@@ -9,6 +9,7 @@ SecurityPolicyMiddleware, for a signed-in person, in this order:
 Logging out and switching the language stay possible throughout.
 """
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -30,7 +31,8 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _networks(values) -> list:
+@functools.cache
+def _networks(values: tuple[str, ...]) -> list:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
 
@@ -41,11 +43,10 @@ class RealIPMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.trusted = _networks(settings.TRUSTED_PROXIES)
 
     def __call__(self, request):
         real = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if real and self.trusted and self._from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+        if real and settings.TRUSTED_PROXIES and self._from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
             try:
                 request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
             except ValueError:
@@ -57,7 +58,7 @@ class RealIPMiddleware:
             address = ipaddress.ip_address(remote)
         except ValueError:
             return False
-        return any(address in network for network in self.trusted)
+        return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
 class SecurityPolicyMiddleware:

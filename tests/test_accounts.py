@@ -122,7 +122,6 @@ def test_reused_password_is_refused_on_the_change_page(client, official):
 
 def test_current_password_set_before_history_counts_as_used(official):
     # Accounts made by seed_demo or imported carry a hash but no history row.
-    official.password = official.__class__.objects.make_random_password if False else official.password
     official.set_password(PASSWORD)
     official.__class__.objects.filter(pk=official.pk).update(password=official.password)
     PasswordHistory.objects.filter(user=official).delete()
