@@ -10,6 +10,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import PasswordHistory
 from risks import audit
 from risks.models import AuditAction, Profile
 from risks.permissions import can_unlock_accounts
@@ -33,6 +34,12 @@ def password_change(*, user, new_password: str) -> None:
     user.save(update_fields=["password"])  # save() runs the validators' password_changed hooks
     Profile.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
     audit.record(actor=user, action=AuditAction.PASSWORD_CHANGE, obj=user, summary=_("修改了自己的密码"))
+
+
+def password_set_recorded(*, users, encoded: str) -> None:
+    """Record that ``users`` were given the password hashed as ``encoded`` just now, for a path
+    that writes the hash directly (seed_demo gives every demo account one shared hash)."""
+    PasswordHistory.objects.bulk_create(PasswordHistory(user=user, password=encoded) for user in users)
 
 
 @transaction.atomic
