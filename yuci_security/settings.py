@@ -23,7 +23,7 @@ env = environ.FileAwareEnv()
 DEV_SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - refused when DEBUG is off
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_KEY
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "DEBUG is off but SECRET_KEY is the development key or too short: set a real SECRET_KEY."
@@ -101,7 +101,9 @@ WSGI_APPLICATION = "yuci_security.wsgi.application"
 # SQLite under var/ unless DATABASE_URL says otherwise (postgres://user@host:5432/name in CI and
 # production). Tests get their own database (test_<name>) from pytest-django.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (as .env.example leaves it when DATABASE_URL_FILE is used) means unset.
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (web + worker) wait for the lock instead of failing at once.
