@@ -16,7 +16,12 @@ class TokenForm(forms.Form):
         label=_("验证码"),
         max_length=20,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "form-control", "autofocus": True}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "form-control",
+                "autofocus": True,
+            }
         ),
         help_text=_("动态口令应用显示的 6 位数字；手机不在身边时，可输入一个备用验证码。"),
     )

@@ -46,7 +46,11 @@ class RealIPMiddleware:
 
     def __call__(self, request):
         real = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if real and settings.TRUSTED_PROXIES and self._from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+        if (
+            real
+            and settings.TRUSTED_PROXIES
+            and self._from_trusted_proxy(request.META.get("REMOTE_ADDR", ""))
+        ):
             try:
                 request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
             except ValueError:

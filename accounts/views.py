@@ -34,7 +34,10 @@ def password_change(request):
     else:
         status = 200
     return render(
-        request, "accounts/password_change.html", {"form": form, "reason": state.get("password", "")}, status=status
+        request,
+        "accounts/password_change.html",
+        {"form": form, "reason": state.get("password", "")},
+        status=status,
     )
 
 
@@ -122,5 +125,7 @@ def backup_codes(request):
         messages.success(request, _("已生成新的备用验证码，旧的备用验证码全部作废。"))
         return redirect("accounts:backup_codes")
     codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
-    left = StaticToken.objects.filter(device__user=request.user, device__name=services.BACKUP_DEVICE_NAME).count()
+    left = StaticToken.objects.filter(
+        device__user=request.user, device__name=services.BACKUP_DEVICE_NAME
+    ).count()
     return render(request, "accounts/backup_codes.html", {"codes": codes, "left": left})

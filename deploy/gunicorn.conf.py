@@ -16,4 +16,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "172.28.0.0/24")
 # Logs to stdout. The access log omits the query string (%(U)s): it may carry personal data.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%({x-real-ip}i)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}'
+access_log_format = (
+    '{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%({x-real-ip}i)s", "method": "%(m)s",'
+    ' "path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}'
+)

@@ -36,7 +36,8 @@ def validate_upload(upload) -> str:
         )
     if _unsafe_name(upload.name):
         raise ValidationError(
-            _("文件名“%(name)s”不允许：不能包含路径、控制字符或以点开头。") % {"name": safe_display_name(upload.name)}
+            _("文件名“%(name)s”不允许：不能包含路径、控制字符或以点开头。")
+            % {"name": safe_display_name(upload.name)}
         )
     if upload.size == 0:
         raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
@@ -61,12 +62,7 @@ def _unsafe_name(name: str) -> bool:
     characters. Browsers send a bare file name; Django's multipart parser strips directories from
     uploads, and this refuses whatever reaches a service some other way (an import, the API)."""
     name = name or ""
-    return (
-        "/" in name
-        or "\\" in name
-        or name.startswith(".")
-        or any(not ch.isprintable() for ch in name)
-    )
+    return "/" in name or "\\" in name or name.startswith(".") or any(not ch.isprintable() for ch in name)
 
 
 def safe_display_name(name: str) -> str:

@@ -86,7 +86,9 @@ def test_backup_restores_into_an_empty_database_with_the_same_counts(
     before = counts(source)
     assert before["risks_risk"] == 4 and before["risks_attachment"] == 1
 
-    backup = run("backup.sh", tmp_path / "backups", DATABASE_URL=url_for(source), MEDIA_ROOT=settings.MEDIA_ROOT)
+    backup = run(
+        "backup.sh", tmp_path / "backups", DATABASE_URL=url_for(source), MEDIA_ROOT=settings.MEDIA_ROOT
+    )
     assert backup.returncode == 0, backup.stderr
     folder = Path(backup.stdout.strip().splitlines()[-1])
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "db.dump", "media.tar.gz"]

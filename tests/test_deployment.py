@@ -104,7 +104,9 @@ def test_dockerfile_runs_as_a_non_root_user_with_cjk_fonts():
 def test_the_running_container_downloads_nothing():
     # The last stage's commands: CMD, HEALTHCHECK and ENTRYPOINT never reach the network.
     runtime = DOCKERFILE.rsplit("\nFROM ", 1)[1]
-    run_time_lines = [line for line in runtime.splitlines() if re.match(r"(CMD|ENTRYPOINT|HEALTHCHECK)\b", line)]
+    run_time_lines = [
+        line for line in runtime.splitlines() if re.match(r"(CMD|ENTRYPOINT|HEALTHCHECK)\b", line)
+    ]
     for line in run_time_lines:
         assert not re.search(r"\b(curl|wget|pip|npm|apt-get)\b", line), line
     assert "pip install" not in runtime and "npm" not in runtime

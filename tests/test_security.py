@@ -62,7 +62,9 @@ def production_headers(settings):
         ("official", "missing", 404),
     ],
 )
-def test_every_response_carries_the_security_headers(client, db, people, production_headers, who, name, status):
+def test_every_response_carries_the_security_headers(
+    client, db, people, production_headers, who, name, status
+):
     if who:
         client.force_login(getattr(people, who))
     url = "/no-such-page/" if name == "missing" else reverse(name)
@@ -179,10 +181,15 @@ def test_html_renamed_pdf_is_refused_over_http(client, make_risk, official):
     risk = make_risk(State.IN_PROGRESS)
     client.force_login(official)
     body, content_type = multipart(
-        {"progress-text": "见附件"}, "progress-files", "整改报告.pdf", b"<!DOCTYPE html><html><script>x</script>"
+        {"progress-text": "见附件"},
+        "progress-files",
+        "整改报告.pdf",
+        b"<!DOCTYPE html><html><script>x</script>",
     )
 
-    response = client.post(reverse("risks:action", args=[risk.pk, "progress"]), body, content_type=content_type)
+    response = client.post(
+        reverse("risks:action", args=[risk.pk, "progress"]), body, content_type=content_type
+    )
 
     assert response.status_code in (302, 400)
     assert not Attachment.objects.exists()
@@ -207,7 +214,9 @@ def media_files(settings) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_path_traversal_name_over_http_never_leaves_media_root(client, make_risk, official, settings, tmp_path):
+def test_path_traversal_name_over_http_never_leaves_media_root(
+    client, make_risk, official, settings, tmp_path
+):
     risk = make_risk(State.IN_PROGRESS)
     client.force_login(official)
     body, content_type = multipart(
@@ -231,7 +240,9 @@ def test_path_traversal_name_reaching_a_service_is_refused(make_risk, official, 
     risk = make_risk(State.IN_PROGRESS)
 
     with pytest.raises(ValidationError) as refused:
-        workflow.risk_add_progress(risk=risk, by=official, text="附件", files=[ContentFile(PNG_BYTES, name=name)])
+        workflow.risk_add_progress(
+            risk=risk, by=official, text="附件", files=[ContentFile(PNG_BYTES, name=name)]
+        )
 
     assert "文件名" in refused.value.messages[0]
     assert not Attachment.objects.exists()
@@ -300,7 +311,9 @@ def seen_address(client, settings, trusted, remote, header):
     from axes.models import AccessFailureLog
 
     settings.TRUSTED_PROXIES = trusted
-    client.post(reverse("login"), {"username": "nobody", "password": "x"}, REMOTE_ADDR=remote, HTTP_X_REAL_IP=header)
+    client.post(
+        reverse("login"), {"username": "nobody", "password": "x"}, REMOTE_ADDR=remote, HTTP_X_REAL_IP=header
+    )
     return AccessFailureLog.objects.latest("attempt_time").ip_address
 
 
@@ -319,7 +332,9 @@ def test_log_lines_are_json_with_the_request_but_not_its_query():
     from django.test import RequestFactory
 
     request = RequestFactory().get("/risks/?phone=13800001234")
-    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/risks/",), None)
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/risks/",), None
+    )
     record.request = request
     record.status_code = 500
 
@@ -347,7 +362,8 @@ def test_secret_key_may_come_from_a_file(tmp_path):
     key_file = tmp_path / "secret_key"
     key_file.write_text("f" * 60)
     result = run_python(
-        "import django; django.setup(); from django.conf import settings as s; print(len(s.SECRET_KEY), s.SECRET_KEY[:3])",
+        "import django; django.setup(); from django.conf import settings as s;"
+        " print(len(s.SECRET_KEY), s.SECRET_KEY[:3])",
         tmp_path,
         **{**PRODUCTION_ENV, "SECRET_KEY": None},
         SECRET_KEY_FILE=str(key_file),
