@@ -14,11 +14,8 @@ die() { echo "backup: $*" >&2; exit 1; }
 
 dest="${1:-}"
 [[ -n "$dest" ]] || die "usage: scripts/backup.sh DEST_DIR"
-if [[ -z "${DATABASE_URL:-}" && -n "${DATABASE_URL_FILE:-}" ]]; then
-    DATABASE_URL="$(cat "$DATABASE_URL_FILE")"
-fi
-[[ "${DATABASE_URL:-}" == postgres* ]] || die "DATABASE_URL must name a PostgreSQL database"
-media="${MEDIA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/media}"
+# shellcheck source=scripts/backup_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/backup_common.sh"
 
 out="$dest/yuci-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"

@@ -12,11 +12,8 @@ die() { echo "restore: $*" >&2; exit 1; }
 
 src="${1:-}"
 [[ -d "$src" ]] || die "usage: scripts/restore.sh BACKUP_DIR (a folder made by scripts/backup.sh)"
-if [[ -z "${DATABASE_URL:-}" && -n "${DATABASE_URL_FILE:-}" ]]; then
-    DATABASE_URL="$(cat "$DATABASE_URL_FILE")"
-fi
-[[ "${DATABASE_URL:-}" == postgres* ]] || die "DATABASE_URL must name the (empty) target PostgreSQL database"
-media="${MEDIA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/media}"
+# shellcheck source=scripts/backup_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/backup_common.sh"
 
 (cd "$src" && sha256sum --quiet --check SHA256SUMS) || die "checksums do not match: the backup is damaged"
 

@@ -59,6 +59,11 @@ def log_in(client, user, password=PASSWORD, ip="10.1.1.1"):
     return client.post(reverse("login"), {"username": user.username, "password": password}, REMOTE_ADDR=ip)
 
 
+def assert_sent_to_login(response):
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
 def change_password(client, old, new):
     return client.post(
         reverse("accounts:password_change"),
@@ -208,9 +213,7 @@ def test_password_change_page_refuses_put(client, official):
 
 
 def test_password_change_page_needs_login(client, db):
-    response = client.get(reverse("accounts:password_change"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert_sent_to_login(client.get(reverse("accounts:password_change")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,8 +457,7 @@ def test_idle_session_expires_after_30_minutes(client, official, travel):
     travel(T0 + datetime.timedelta(minutes=29 + 31))
     response = client.get(reverse("risks:my_work"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert_sent_to_login(response)
 
 
 def test_session_ends_after_12_hours_however_active(client, official, travel):
@@ -471,8 +473,7 @@ def test_session_ends_after_12_hours_however_active(client, official, travel):
     travel(T0 + datetime.timedelta(hours=12, minutes=1))
     response = client.get(reverse("risks:my_work"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert_sent_to_login(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -501,6 +502,4 @@ def test_password_change_ends_the_other_sessions(client, official):
     assert change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
 
     assert client.get(reverse("risks:my_work")).status_code == 200  # this session goes on
-    response = phone.get(reverse("risks:my_work"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert_sent_to_login(phone.get(reverse("risks:my_work")))

@@ -128,7 +128,9 @@ def test_nginx_sets_the_client_address_and_https():
     assert "server_tokens off;" in conf
 
 
-@pytest.mark.parametrize("script", ["backup.sh", "restore.sh", "run.sh", "fetch_assets.sh"])
+@pytest.mark.parametrize(
+    "script", ["backup.sh", "backup_common.sh", "restore.sh", "run.sh", "fetch_assets.sh"]
+)
 def test_shell_scripts_parse(script):
     result = subprocess.run(["bash", "-n", BASE_DIR / "scripts" / script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
