@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -66,6 +67,20 @@ def account_unlock(*, by, username: str = "", ip: str = "") -> int:
         summary=_("解除登录锁定：%(what)s") % {"what": " / ".join(x for x in (username, ip) if x)},
     )
     return removed
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Which of ``usernames`` are locked out now (one query, for a page listing people)."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=list(usernames),
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=since,
+        ).values_list("username", flat=True)
+    )
 
 
 def totp_device_for_enrolment(user) -> TOTPDevice:

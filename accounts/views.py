@@ -76,7 +76,9 @@ def two_factor_setup(request):
         "accounts/two_factor_setup.html",
         {
             "form": form,
-            "qr_svg": qr.svg_inline(scale=5, dark="#000", light="#fff", title=_("动态口令二维码")),
+            "qr_svg": qr.svg_inline(
+                scale=5, dark="#000", light="#fff", omitsize=True, title=_("动态口令二维码")
+            ),
             "secret": _grouped(device.bin_key),
         },
         status=status,

@@ -275,6 +275,19 @@ def test_name_is_locked_from_every_address(client, official):
     assert log_in(client, official, ip="10.4.4.4").status_code == 429
 
 
+def test_locked_usernames_lists_who_is_locked_until_the_lock_expires(client, official, official2, travel):
+    travel(T0)
+    with_password(official)
+    for _ in range(5):
+        log_in(client, official, "Wrong-Password-1")
+    log_in(client, official2, "Wrong-Password-1", ip="10.5.5.5")
+
+    names = [official.username, official2.username]
+    assert services.locked_usernames(names) == {official.username}
+    travel(T0 + datetime.timedelta(minutes=11))
+    assert services.locked_usernames(names) == set()
+
+
 @pytest.mark.parametrize("who", ["admin_user", "secadmin"])
 def test_admins_and_security_admins_can_unlock(client, people, official, who):
     with_password(official)
