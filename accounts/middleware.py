@@ -77,7 +77,7 @@ class SecurityPolicyMiddleware:
                 state = request.session[policy.SESSION_KEY] = policy.evaluate(request.user)
             if policy.session_too_old(state):
                 logout(request)
-                messages.info(request, _("登录已超过 12 小时，请重新登录。"))
+                messages.info(request, _("本次登录已达到最长时限，请重新登录。"))
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 
