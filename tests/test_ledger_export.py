@@ -110,6 +110,12 @@ def test_export_follows_the_tables_sort(client, district, leader):
     assert [r["编号"] for r in rows] == [early.code, late.code]
 
 
+def test_an_unknown_sort_is_ignored_not_an_error(client, district, leader):
+    risk = RiskFactory(township=district.xiuwen)
+    response = export_response(client, leader, "csv", sort="no_such_column")
+    assert response.status_code == 200 and risk.code in response_bytes(response).decode("utf-8-sig")
+
+
 def test_formula_title_exports_as_text(client, district, leader):
     RiskFactory(
         township=district.xiuwen, title='=HYPERLINK("http://x","y")', remarks="+1", measures="@SUM(A1)"
