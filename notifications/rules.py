@@ -42,6 +42,9 @@ BATCH_SIZE = 500
 REPORTING_KINDS = (UnitKind.TOWNSHIP, UnitKind.STREET, UnitKind.DEPARTMENT)
 # A set date missed by the sweep is still announced this many days later, not for ever.
 ANNUAL_CATCH_UP_DAYS = 7
+# Leaders hear that a quarter's figures are ready within this many days of its end; a system
+# first started later does not announce a stale quarter.
+QUARTER_CATCH_UP_DAYS = 31
 LADDER = (RuleCode.OVERDUE_RED, RuleCode.OVERDUE_ORANGE, RuleCode.OVERDUE_YELLOW)
 LADDER_LIGHT = {
     RuleCode.OVERDUE_YELLOW: SupervisionLight.YELLOW,
@@ -202,8 +205,8 @@ def risk_batches(condition: Q, directory: Directory, **annotations) -> Iterator[
     """Open risks matching ``condition`` in batches, each with the paths of every unit it touches
     (``unit_paths``, ``unit_ids``) for the scope check. Two queries a batch."""
     qs = (
-        Risk.objects.filter(condition, state__in=OPEN_STATES)
-        .annotate(**annotations)
+        Risk.objects.annotate(**annotations)
+        .filter(condition, state__in=OPEN_STATES)
         .only(
             "pk",
             "code",
@@ -470,7 +473,8 @@ def quarterly_leaders(day, rules, directory) -> Iterator[list[Due]]:
     if not setting.enabled or not setting.days:
         return
     year, quarter = previous_quarter(*quarter_of(day))
-    if (day - quarter_end(year, quarter)).days < min(setting.days):
+    since = (day - quarter_end(year, quarter)).days
+    if since < min(setting.days) or since > QUARTER_CATCH_UP_DAYS:
         return
     link = reverse("notifications:quarterly_reports") + f"?year={year}&quarter={quarter}"
     yield [

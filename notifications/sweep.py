@@ -55,7 +55,7 @@ def record(dues: list[Due], run: SweepRun) -> tuple[int, int, int]:
         rule__in={due.rule for due in dues},
         subject_id__in={due.subject_id for due in dues},
     ).values_list("pk", "rule", "subject_type", "subject_id", "period")
-    claimed = [(pk, by_key[key]) for pk, *key in mine if tuple(key) in by_key]
+    claimed = [(pk, by_key[tuple(key)]) for pk, *key in mine if tuple(key) in by_key]
     notifications = [
         Notification(notice_id=pk, user_id=user_id, created_at=now)
         for pk, due in claimed
