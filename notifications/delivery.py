@@ -68,7 +68,13 @@ def build_email_digests(now: datetime.datetime | None = None) -> int:
     for user_id, email in users.items():
         with transaction.atomic():
             delivery = Delivery.objects.create(
-                channel=Channel.EMAIL, user_id=user_id, recipient=email, subject="", body="", created_at=now
+                channel=Channel.EMAIL,
+                user_id=user_id,
+                recipient=email,
+                subject="",
+                body="",
+                created_at=now,
+                next_attempt_at=now,
             )
             # A plain UPDATE … WHERE id IN (…) AND email_delivery_id IS NULL: PostgreSQL re-checks
             # the condition on rows another builder changed meanwhile, so no item is mailed twice.
@@ -111,6 +117,7 @@ def build_webhook_digests(now: datetime.datetime | None = None) -> int:
                 subject="",
                 body="",
                 created_at=now,
+                next_attempt_at=now,
             )
             if not pending.update(**{field: delivery}):
                 delivery.delete()
