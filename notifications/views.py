@@ -62,7 +62,8 @@ def notification_mark_read(request):
 
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    form = PreferenceForm(request.POST or None, user=request.user)
+    # An unticked box sends an empty form: bind it whenever the method is POST.
+    form = PreferenceForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             form.save()

@@ -196,7 +196,12 @@ def test_a_400_is_recorded_as_permanent_and_does_not_block_others(overdue, mailo
         counts = delivery.deliver_all()
         later = delivery.deliver_pending(timezone.now() + datetime.timedelta(hours=2))
     row = Delivery.objects.get(channel=Channel.WECOM)
-    assert (row.status, row.permanent, row.error, row.attempts) == (DeliveryStatus.FAILED, True, "HTTP 400", 1)
+    assert (row.status, row.permanent, row.error, row.attempts) == (
+        DeliveryStatus.FAILED,
+        True,
+        "HTTP 400",
+        1,
+    )
     assert counts["failed"] == 1 and counts["sent"] == 2  # the e-mails went out anyway
     assert later == {"sent": 0, "failed": 0, "retry": 0}  # never retried by itself
     assert len(mailoutbox) == 2
@@ -242,13 +247,18 @@ def test_dingtalk_robot_is_signed_with_the_secret(overdue):
     ).decode()
     assert query["sign"] == [expected] and query["key"] == ["abc"]
     assert received["json"]["msgtype"] == "markdown" and "title" in received["json"]["markdown"]
-    assert dingtalk_sign(secret, 1)[1] == base64.b64encode(
-        hmac.new(secret.encode(), f"1\n{secret}".encode(), hashlib.sha256).digest()
-    ).decode()
+    assert (
+        dingtalk_sign(secret, 1)[1]
+        == base64.b64encode(
+            hmac.new(secret.encode(), f"1\n{secret}".encode(), hashlib.sha256).digest()
+        ).decode()
+    )
 
 
 def test_a_bad_webhook_url_is_permanent(overdue):
-    UnitChannel.objects.create(unit=overdue.xiuwen, channel=Channel.WECOM, webhook_url="ftp://robot.invalid/x")
+    UnitChannel.objects.create(
+        unit=overdue.xiuwen, channel=Channel.WECOM, webhook_url="ftp://robot.invalid/x"
+    )
     delivery.deliver_all()
     row = Delivery.objects.get(channel=Channel.WECOM)
     assert row.permanent and "http" in row.error

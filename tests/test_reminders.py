@@ -9,7 +9,16 @@ from django.core.management import call_command
 from notifications.models import AnnualStudyDate, Notice, Notification, ReminderRule, RuleCode, SweepRun
 from notifications.rules import Directory, load_rules, threshold_reached
 from notifications.sweep import send_reminders
-from risks.models import AuditEntry, EventKind, Level, QuarterlyReport, Risk, RiskEvent, State, SupervisionLight
+from risks.models import (
+    AuditEntry,
+    EventKind,
+    Level,
+    QuarterlyReport,
+    Risk,
+    RiskEvent,
+    State,
+    SupervisionLight,
+)
 from risks.permissions import visible_risks
 
 from .factories import RiskFactory
@@ -36,7 +45,9 @@ def open_risk(district, official):
     def make(deadline, level=Level.GENERAL, **fields):
         fields.setdefault("state", State.IN_PROGRESS)
         fields.setdefault("responsible", official)
-        fields.setdefault("last_progress_at", datetime.datetime.combine(D, datetime.time(9), tzinfo=datetime.UTC))
+        fields.setdefault(
+            "last_progress_at", datetime.datetime.combine(D, datetime.time(9), tzinfo=datetime.UTC)
+        )
         return RiskFactory(
             township=district.xiuwen,
             owner_unit=district.xiuwen,
@@ -108,7 +119,13 @@ def test_overdue_ladder_for_a_general_risk(open_risk, days_late, expected, light
 
 @pytest.mark.parametrize(
     ("days_late", "expected"),
-    [(6, "overdue_yellow"), (7, "overdue_orange"), (8, "overdue_orange"), (14, "overdue_orange"), (15, "overdue_red")],
+    [
+        (6, "overdue_yellow"),
+        (7, "overdue_orange"),
+        (8, "overdue_orange"),
+        (14, "overdue_orange"),
+        (15, "overdue_red"),
+    ],
 )
 def test_major_risks_climb_the_shorter_ladder(open_risk, days_late, expected):
     risk = open_risk(D - days_late * DAY, level=Level.MAJOR)
@@ -120,7 +137,9 @@ def test_escalation_is_on_the_timeline_in_the_audit_log_and_adds_the_next_people
 ):
     risk = open_risk(D - DAY, leader_in_charge=leader)
     send_reminders(D)
-    told = set(Notification.objects.filter(notice__subject_id=risk.pk).values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(notice__subject_id=risk.pk).values_list("user__username", flat=True)
+    )
     assert told == {official.username, unitleader.username}
     send_reminders(D + 14 * DAY)  # 15 days late: 督办, + leader in charge and admins
     orange = Notice.objects.get(subject_id=risk.pk, rule=RuleCode.OVERDUE_ORANGE)
@@ -131,7 +150,12 @@ def test_escalation_is_on_the_timeline_in_the_audit_log_and_adds_the_next_people
     assert leader.username in set(red.notifications.values_list("user__username", flat=True))
     events = list(RiskEvent.objects.filter(risk=risk, kind=EventKind.SUPERVISED).order_by("id"))
     assert [e.changes[0]["new"] for e in events] == ["黄灯", "红灯", "挂牌督办"]
-    assert AuditEntry.objects.filter(object_type="risks.risk", object_id=str(risk.pk), summary__startswith="督办").count() == 3
+    assert (
+        AuditEntry.objects.filter(
+            object_type="risks.risk", object_id=str(risk.pk), summary__startswith="督办"
+        ).count()
+        == 3
+    )
     risk.refresh_from_db()
     assert risk.supervision_light == SupervisionLight.LISTED
 
@@ -157,14 +181,18 @@ def test_no_progress_after_30_days(open_risk):
     assert rules_of(D + DAY, risk) == []  # already told for this stretch
 
 
-@pytest.mark.parametrize(("days", "expected"), [(2, []), (3, ["pending_sign_for"]), (4, ["pending_sign_for"])])
+@pytest.mark.parametrize(
+    ("days", "expected"), [(2, []), (3, ["pending_sign_for"]), (4, ["pending_sign_for"])]
+)
 def test_pending_sign_for_after_3_days(make_risk, frozen_today, days, expected):
     frozen_today(D)
     risk = make_risk(State.ASSIGNED, deadline=D + 100 * DAY)
     assert rules_of(D + days * DAY, risk) == expected
 
 
-@pytest.mark.parametrize(("days", "expected"), [(2, []), (3, ["pending_approval"]), (4, ["pending_approval"])])
+@pytest.mark.parametrize(
+    ("days", "expected"), [(2, []), (3, ["pending_approval"]), (4, ["pending_approval"])]
+)
 def test_pending_closure_approval_after_3_days(make_risk, frozen_today, unitleader, days, expected):
     frozen_today(D)
     risk = make_risk(State.CLOSURE_PENDING, deadline=D + 100 * DAY)
@@ -205,10 +233,22 @@ def test_in_memory_scope_check_agrees_with_visible_risks(district, people, make_
     risks = [
         make_risk(State.IN_PROGRESS),
         make_risk(State.REPORTED, township=district.dongyang, by=people.leader),
-        make_risk(State.REPORTED, township=district.dongyang, supervising_unit=district.emergency, by=people.leader),
+        make_risk(
+            State.REPORTED, township=district.dongyang, supervising_unit=district.emergency, by=people.leader
+        ),
         make_risk(State.REPORTED, township=district.xiuwen, village=district.xiuwen_village),
     ]
-    names = ["official", "official2", "village_official", "unitleader", "unitleader2", "deptofficial", "leader", "admin_user", "auditor"]
+    names = [
+        "official",
+        "official2",
+        "village_official",
+        "unitleader",
+        "unitleader2",
+        "deptofficial",
+        "leader",
+        "admin_user",
+        "auditor",
+    ]
     users = [getattr(people, n) for n in names]
     directory = Directory.load()
     from notifications.rules import risk_batches
@@ -247,7 +287,11 @@ def test_quarterly_report_reminders_10_and_3_days_before_quarter_end(district, u
 
 def test_units_that_submitted_are_not_reminded(district, unitleader):
     QuarterlyReport.objects.create(
-        unit=district.xiuwen, year=2026, quarter=2, analysis="平稳", submitted_by=unitleader,
+        unit=district.xiuwen,
+        year=2026,
+        quarter=2,
+        analysis="平稳",
+        submitted_by=unitleader,
         submitted_at=datetime.datetime(2026, 6, 15, tzinfo=datetime.UTC),
     )
     send_reminders(datetime.date(2026, 6, 20))
@@ -286,7 +330,11 @@ def test_annual_study_on_the_dates_admins_set(district, leader, admin_user):
     assert rules_of(datetime.date(2026, 11, 19)) == []
     assert rules_of(datetime.date(2026, 11, 20)) == ["annual_study"]
     assert rules_of(datetime.date(2026, 11, 21)) == []
-    told = set(Notification.objects.filter(notice__subject_id=study.pk, notice__rule="annual_study").values_list("user", flat=True))
+    told = set(
+        Notification.objects.filter(notice__subject_id=study.pk, notice__rule="annual_study").values_list(
+            "user", flat=True
+        )
+    )
     assert told == {leader.pk, admin_user.pk}
 
 

@@ -77,11 +77,16 @@ def test_an_interrupted_sweep_run_again_sends_the_rest_once(district, official, 
     assert rerun.notices == Notice.objects.count() - recorded
     # Each risk has exactly one notice, each told person one notification of it.
     assert Notice.objects.filter(subject_type="risk").values("subject_id").distinct().count() == 12
-    assert Notification.objects.filter(user=official).count() == Notice.objects.filter(subject_type="risk").count()
+    assert (
+        Notification.objects.filter(user=official).count()
+        == Notice.objects.filter(subject_type="risk").count()
+    )
 
 
 @pytest.mark.django_db
-def test_sweep_queries_do_not_grow_with_the_number_of_risks(district, official, unitleader, leader, admin_user):
+def test_sweep_queries_do_not_grow_with_the_number_of_risks(
+    district, official, unitleader, leader, admin_user
+):
     make_risks(district, official, 6)
     with CaptureQueriesContext(connection) as few:
         small = sweep.send_reminders(D)
@@ -130,8 +135,12 @@ def test_two_sweeps_at_once_send_each_notice_once(transactional_db, district, of
 def national_day_2026(db):
     """国庆节 2026 as a calendar might give it: 1–7 October off, Saturday 10 October worked."""
     for day in range(1, 8):
-        CalendarDay.objects.create(date=datetime.date(2026, 10, day), kind=CalendarDayKind.HOLIDAY, name="国庆节")
-    CalendarDay.objects.create(date=datetime.date(2026, 10, 10), kind=CalendarDayKind.WORKDAY, name="国庆节调休")
+        CalendarDay.objects.create(
+            date=datetime.date(2026, 10, day), kind=CalendarDayKind.HOLIDAY, name="国庆节"
+        )
+    CalendarDay.objects.create(
+        date=datetime.date(2026, 10, 10), kind=CalendarDayKind.WORKDAY, name="国庆节调休"
+    )
 
 
 def test_working_days_skip_a_holiday_and_count_a_make_up_saturday(national_day_2026):
