@@ -5,9 +5,10 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
 from notifications.models import AnnualStudyDate, Notice, Notification, ReminderRule, RuleCode, SweepRun
-from notifications.rules import Directory, load_rules, threshold_reached
+from notifications.rules import Directory, load_rules, risk_batches, threshold_reached
 from notifications.sweep import send_reminders
 from risks.models import (
     AuditEntry,
@@ -251,9 +252,6 @@ def test_in_memory_scope_check_agrees_with_visible_risks(district, people, make_
     ]
     users = [getattr(people, n) for n in names]
     directory = Directory.load()
-    from notifications.rules import risk_batches
-    from django.db.models import Q
-
     batch = next(risk_batches(Q(pk__in=[r.pk for r in risks]), directory))
     for user in users:
         visible = set(visible_risks(user).values_list("pk", flat=True))
