@@ -63,7 +63,9 @@ def test_beat_entry_runs_in_a_real_worker_and_mails_the_digest(
     env = {
         **os.environ,
         # The worker works on the test database pytest-django made.
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
         "DJANGO_SETTINGS_MODULE": "yuci_security.settings",
     }
