@@ -8,6 +8,7 @@ the next day (the 7-day reminder goes out 6 days before) and never sent twice.
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -246,8 +247,17 @@ def risk_batches(condition: Q, directory: Directory, **annotations) -> Iterator[
         yield batch
 
 
+_PK_PLACEHOLDER = 999999999
+
+
 def _link(risk: Risk) -> str:
-    return reverse("risks:detail", args=[risk.pk])
+    # reverse() once, not once per risk (a sweep may link tens of thousands of them)
+    return _risk_url_pattern().replace(str(_PK_PLACEHOLDER), str(risk.pk))
+
+
+@functools.cache
+def _risk_url_pattern() -> str:
+    return reverse("risks:detail", args=[_PK_PLACEHOLDER])
 
 
 def _who(directory: Directory, risk: Risk, *ids) -> set[int]:

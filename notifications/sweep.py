@@ -30,6 +30,18 @@ def record(dues: list[Due], run: SweepRun) -> tuple[int, int, int]:
     """Record one batch; returns (notices, notifications, escalations) this run added."""
     if not dues:
         return 0, 0, 0
+    # Skip what earlier runs recorded (most of a rerun) before building rows; the insert below
+    # still settles races with a run going on at the same moment.
+    stamped = set(
+        Notice.objects.filter(
+            rule__in={due.rule for due in dues},
+            subject_type__in={due.subject_type for due in dues},
+            subject_id__in={due.subject_id for due in dues},
+        ).values_list("rule", "subject_type", "subject_id", "period")
+    )
+    dues = [due for due in dues if due.key not in stamped]
+    if not dues:
+        return 0, 0, 0
     now = timezone.now()
     Notice.objects.bulk_create(
         [
