@@ -52,6 +52,21 @@ def _subject(count: int, day: datetime.date) -> str:
     return _("【安全风险台账】%(day)s 提醒汇总（%(n)d 条）") % {"day": day.isoformat(), "n": count}
 
 
+def _make_digest(*, now, claim, items_of, markdown: bool, **target) -> bool:
+    """In one transaction: a Delivery for ``target``, the items ``claim(delivery)`` takes for it
+    (a conditional UPDATE; 0 when another builder took them first) and its text."""
+    with transaction.atomic():
+        delivery = Delivery.objects.create(subject="", body="", created_at=now, next_attempt_at=now, **target)
+        if not claim(delivery):
+            delivery.delete()
+            return False
+        items = list(items_of(delivery))
+        delivery.subject = _subject(len(items), timezone.localdate(now))
+        delivery.body = _digest_body(items, markdown=markdown)
+        delivery.save(update_fields=["subject", "body"])
+        return True
+
+
 def build_email_digests(now: datetime.datetime | None = None) -> int:
     """One e-mail per person with everything not yet mailed; returns how many were made."""
     now = now or timezone.now()
@@ -66,34 +81,24 @@ def build_email_digests(now: datetime.datetime | None = None) -> int:
     made = 0
     users = dict(pending.values_list("user_id", "user__email").distinct())
     for user_id, email in users.items():
-        with transaction.atomic():
-            delivery = Delivery.objects.create(
-                channel=Channel.EMAIL,
-                user_id=user_id,
-                recipient=email,
-                subject="",
-                body="",
-                created_at=now,
-                next_attempt_at=now,
-            )
+        ids = list(pending.filter(user_id=user_id).values_list("pk", flat=True))
+        made += _make_digest(
+            now=now,
+            markdown=False,
+            channel=Channel.EMAIL,
+            user_id=user_id,
+            recipient=email,
             # A plain UPDATE … WHERE id IN (…) AND email_delivery_id IS NULL: PostgreSQL re-checks
             # the condition on rows another builder changed meanwhile, so no item is mailed twice.
-            ids = list(pending.filter(user_id=user_id).values_list("pk", flat=True))
-            claimed = Notification.objects.filter(pk__in=ids, email_delivery__isnull=True).update(
-                email_delivery=delivery
-            )
-            if not claimed:  # another builder took them first
-                delivery.delete()
-                continue
-            items = list(
-                Notification.objects.filter(email_delivery=delivery)
+            claim=lambda d, ids=ids: Notification.objects.filter(
+                pk__in=ids, email_delivery__isnull=True
+            ).update(email_delivery=d),
+            items_of=lambda d: (
+                Notification.objects.filter(email_delivery=d)
                 .order_by("notice__created_at", "notice_id")
                 .values_list("notice__title", "notice__link")
-            )
-            delivery.subject = _subject(len(items), timezone.localdate(now))
-            delivery.body = _digest_body(items, markdown=False)
-            delivery.save(update_fields=["subject", "body"])
-            made += 1
+            ),
+        )
     return made
 
 
@@ -109,28 +114,17 @@ def build_webhook_digests(now: datetime.datetime | None = None) -> int:
         pending = Notice.objects.filter(
             Q(**{f"{field}__isnull": True}), unit_id=robot.unit_id, created_at__gte=now - DIGEST_WINDOW
         )
-        with transaction.atomic():
-            delivery = Delivery.objects.create(
-                channel=robot.channel,
-                unit_id=robot.unit_id,
-                recipient=robot.unit.name,
-                subject="",
-                body="",
-                created_at=now,
-                next_attempt_at=now,
-            )
-            if not pending.update(**{field: delivery}):
-                delivery.delete()
-                continue
-            items = list(
-                Notice.objects.filter(**{field: delivery})
-                .order_by("created_at", "id")
-                .values_list("title", "link")
-            )
-            delivery.subject = _subject(len(items), timezone.localdate(now))
-            delivery.body = _digest_body(items, markdown=True)
-            delivery.save(update_fields=["subject", "body"])
-            made += 1
+        made += _make_digest(
+            now=now,
+            markdown=True,
+            channel=robot.channel,
+            unit_id=robot.unit_id,
+            recipient=robot.unit.name,
+            claim=lambda d, pending=pending, field=field: pending.update(**{field: d}),
+            items_of=lambda d, field=field: (
+                Notice.objects.filter(**{field: d}).order_by("created_at", "id").values_list("title", "link")
+            ),
+        )
     return made
 
 

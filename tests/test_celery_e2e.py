@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import connection
 
 from notifications.models import Channel, Delivery, DeliveryStatus, Notification, SweepRun
-from risks.models import Level, State, today
+from risks.models import today
 
-from .factories import RiskFactory
+from .factories import due_risk
 from .requires import requires_postgres, requires_redis
 
 pytestmark = [requires_redis, requires_postgres]
@@ -45,16 +45,7 @@ def test_beat_entry_runs_in_a_real_worker_and_mails_the_digest(
             received.append(message)
 
     deadline = today() + datetime.timedelta(days=7)
-    risk = RiskFactory(
-        township=district.xiuwen,
-        owner_unit=district.xiuwen,
-        responsible=official,
-        level=Level.GENERAL,
-        state=State.IN_PROGRESS,
-        found_on=deadline - datetime.timedelta(days=100),
-        deadline=deadline,
-        created_by=official,
-    )
+    risk = due_risk(unit=district.xiuwen, responsible=official, deadline=deadline)
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # no stale tasks of an earlier run
 
     smtp = Controller(Keep(), hostname="127.0.0.1", port=free_port())

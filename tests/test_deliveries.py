@@ -27,9 +27,8 @@ from notifications.models import (
     UnitChannel,
 )
 from notifications.sweep import send_reminders
-from risks.models import Level, State
 
-from .factories import RiskFactory
+from .factories import due_risk
 
 pytestmark = pytest.mark.django_db
 
@@ -84,17 +83,7 @@ def free_port() -> int:
 def overdue(district, official, unitleader):
     """Two risks of 修文镇 due for reminders on D, the sweep for D already run."""
     for offset in (7, -1):
-        deadline = D + offset * DAY
-        RiskFactory(
-            township=district.xiuwen,
-            owner_unit=district.xiuwen,
-            responsible=official,
-            level=Level.GENERAL,
-            state=State.IN_PROGRESS,
-            found_on=deadline - 100 * DAY,
-            deadline=deadline,
-            created_by=official,
-        )
+        due_risk(unit=district.xiuwen, responsible=official, deadline=D + offset * DAY)
     send_reminders(D)
     return district
 

@@ -22,7 +22,7 @@ from risks.models import (
 )
 from risks.permissions import visible_risks
 
-from .factories import RiskFactory
+from .factories import due_risk
 
 pytestmark = pytest.mark.django_db
 
@@ -41,23 +41,14 @@ def rules_of(day, risk=None):
 
 @pytest.fixture
 def open_risk(district, official):
-    """An in-progress general risk of 修文镇 with 王修文 responsible; pass deadline= and level=."""
+    """An in-progress risk of 修文镇 with 王修文 responsible, last updated on D."""
 
     def make(deadline, level=Level.GENERAL, **fields):
-        fields.setdefault("state", State.IN_PROGRESS)
         fields.setdefault("responsible", official)
         fields.setdefault(
             "last_progress_at", datetime.datetime.combine(D, datetime.time(9), tzinfo=datetime.UTC)
         )
-        return RiskFactory(
-            township=district.xiuwen,
-            owner_unit=district.xiuwen,
-            level=level,
-            found_on=deadline - 200 * DAY,
-            deadline=deadline,
-            created_by=official,
-            **fields,
-        )
+        return due_risk(unit=district.xiuwen, deadline=deadline, level=level, **fields)
 
     return make
 

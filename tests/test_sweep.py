@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from notifications import rules, sweep
 from notifications.calendar import due_date, is_working_day, quarter_end, quarter_of
 from notifications.models import CalendarDay, CalendarDayKind, Notice, Notification, SweepRun
-from risks.models import Level, RiskEvent, State
+from risks.models import Level, RiskEvent
 
-from .factories import RiskFactory
+from .factories import due_risk
 from .requires import requires_postgres
 
 DAY = datetime.timedelta(days=1)
@@ -27,18 +27,8 @@ def make_risks(district, official, n, *, start=0):
     risks = []
     for i in range(start, start + n):
         deadline = D + offsets[i % len(offsets)] * DAY
-        risks.append(
-            RiskFactory(
-                township=district.xiuwen,
-                owner_unit=district.xiuwen,
-                responsible=official,
-                level=Level.MAJOR if i % 5 == 0 else Level.GENERAL,
-                state=State.IN_PROGRESS,
-                found_on=deadline - 300 * DAY,
-                deadline=deadline,
-                created_by=official,
-            )
-        )
+        level = Level.MAJOR if i % 5 == 0 else Level.GENERAL
+        risks.append(due_risk(unit=district.xiuwen, responsible=official, deadline=deadline, level=level))
     return risks
 
 

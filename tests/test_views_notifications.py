@@ -17,9 +17,9 @@ from notifications.models import (
     UnitChannel,
 )
 from notifications.sweep import send_reminders
-from risks.models import AuditEntry, Level, QuarterlyReport, State, SupervisionLight
+from risks.models import AuditEntry, QuarterlyReport, SupervisionLight
 
-from .factories import RiskFactory
+from .factories import due_risk
 from .test_deliveries import RobotServer
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,7 @@ def told(district, official, frozen_today):
     """Today is 2026-06-10; three risks of 修文镇 are due for reminders and the sweep has run."""
     day = frozen_today(datetime.date(2026, 6, 10))
     for offset in (7, -1, -30):
-        deadline = day + offset * DAY
-        RiskFactory(
-            township=district.xiuwen,
-            owner_unit=district.xiuwen,
-            responsible=official,
-            level=Level.GENERAL,
-            state=State.IN_PROGRESS,
-            found_on=deadline - 100 * DAY,
-            deadline=deadline,
-            created_by=official,
-        )
+        due_risk(unit=district.xiuwen, responsible=official, deadline=day + offset * DAY)
     send_reminders(day)
     return Notification.objects.filter(user=official)
 
