@@ -5,8 +5,6 @@ Idempotency lives in rows (DESIGN.md "Reminders and escalations"): a Notice is u
 records each notice once; a Delivery is claimed with a conditional UPDATE before it is sent.
 """
 
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -44,22 +42,9 @@ RULE_DEFAULTS: dict[str, tuple[str, str]] = {
     RuleCode.ANNUAL_STUDY: ("0", ""),
 }
 
-RULE_DAYS_HELP = {
-    RuleCode.DEADLINE_NEAR: _("整改时限前几天提醒"),
-    RuleCode.OVERDUE_YELLOW: _("逾期几天亮黄灯"),
-    RuleCode.OVERDUE_ORANGE: _("逾期几天督办（亮红灯）"),
-    RuleCode.OVERDUE_RED: _("逾期几天挂牌督办"),
-    RuleCode.NO_PROGRESS: _("几天无进展提醒"),
-    RuleCode.PENDING_SIGN_FOR: _("交办后几天未签收提醒"),
-    RuleCode.PENDING_APPROVAL: _("申请后几天未审批提醒"),
-    RuleCode.QUARTER_UNIT: _("季度结束前几天提醒未报送单位"),
-    RuleCode.QUARTER_LEADERS: _("季度结束后第几天提醒区领导"),
-    RuleCode.ANNUAL_STUDY: _("设定日期前几天提醒"),
-}
-
 
 def parse_days(text: str) -> list[int]:
-    """ "7,1" → [7, 1] (largest first); ValidationError on anything but non-negative integers."""
+    """Parse "7,1" into [7, 1] (largest first); ValidationError on anything but whole days."""
     text = (text or "").replace("，", ",").strip()
     if not text:
         return []
@@ -304,7 +289,3 @@ class UnitChannel(models.Model):
     def clean(self):
         if self.channel in (Channel.WECOM, Channel.DINGTALK) and self.enabled and not self.webhook_url:
             raise ValidationError({"webhook_url": _("群机器人须填写 Webhook 地址。")})
-
-
-def localdate_of(moment: datetime.datetime | None) -> datetime.date | None:
-    return timezone.localdate(moment) if moment else None
