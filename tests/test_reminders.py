@@ -339,3 +339,19 @@ def test_send_reminders_command_refuses_a_bad_date():
 
     with pytest.raises(CommandError, match="--date"):
         call_command("send_reminders", "--date", "2026-13-01")
+
+
+@pytest.mark.parametrize("days", ["a,b", "7;1", "-1", "400", ""])
+def test_admins_cannot_save_unreadable_thresholds(days):
+    from django.core.exceptions import ValidationError
+
+    rule = ReminderRule.objects.get(code=RuleCode.DEADLINE_NEAR)
+    rule.days = days
+    with pytest.raises(ValidationError):
+        rule.full_clean()
+
+
+def test_thresholds_accept_chinese_commas_and_any_order():
+    from notifications.models import parse_days
+
+    assert parse_days("1，7") == [7, 1]
