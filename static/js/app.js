@@ -12,6 +12,9 @@
           allowEmptyOption: true,
           render: { no_results: function () { return '<div class="no-results">—</div>'; } },
         });
+        // Tom Select points the <label> at its own search input; the original <select> stays in
+        // the page only to be submitted, so screen readers should skip it.
+        el.setAttribute("aria-hidden", "true");
       });
     }
     // Confirmation before irreversible actions.

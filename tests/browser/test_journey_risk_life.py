@@ -1,0 +1,117 @@
+"""Journey: a risk from the phone of the official who found it to its closure.
+
+修文镇's official logs a risk with a photo on a phone (390×844); the unit leader assigns it to him;
+he signs for it, reports progress and asks for closure; the unit leader approves; the ledger shows
+it closed and the risk's timeline tells the story.
+"""
+
+import datetime
+import re
+
+from risks.models import Risk, State, today
+from tests.requires import requires_chromium
+
+from .helpers import assert_accessible, open_action, png_file, shots, tom_select
+
+pytestmark = [requires_chromium]
+
+PASSWORD = "Xiuwen-Phone-2026!"
+
+
+def login(page, username, password):
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_official_logs_risk_on_phone_and_it_is_closed(visit, official, unitleader, tmp_path):
+    official.set_password(PASSWORD)
+    official.save()
+    deadline = today() + datetime.timedelta(days=20)
+
+    # The official opens the site on his phone and logs in.
+    page = visit(None, "/", size="phone")
+    assert "/accounts/login/" in page.url
+    shots(page, "login")
+    assert_accessible(page)
+    login(page, "xiuwen_official", PASSWORD)
+    page.get_by_role("heading", name="我的工作").wait_for()
+
+    # From the collapsed menu to the new-risk form.
+    page.get_by_role("button", name="展开菜单").click()
+    page.get_by_role("link", name="登记风险", exact=True).click()
+    page.get_by_role("heading", name="登记风险隐患").wait_for()
+    assert_accessible(page)
+    page.get_by_label("风险隐患名称").fill("修文村东侧自建房墙体开裂")
+    page.get_by_label("所属领域").select_option(label="社会安全")
+    page.get_by_label("风险等级").select_option(label="较大")
+    page.get_by_label("风险隐患描述").fill("东侧山墙出现贯通裂缝，约 1.5 米。")
+    page.get_by_label("整改措施").fill("疏散住户，请住建局鉴定后加固。")
+    page.get_by_label("整改时限").fill(deadline.isoformat())
+    page.get_by_label("附件（照片、PDF 等）").set_input_files(png_file(tmp_path / "现场照片.png"))
+    shots(page, "risk-new")
+    page.get_by_role("button", name="登记", exact=True).click()
+
+    page.get_by_text(re.compile(r"已登记风险隐患 YC-\d{4}-\d{5}。")).wait_for()
+    risk = Risk.objects.get(title="修文村东侧自建房墙体开裂")
+    assert risk.state == State.REPORTED and risk.created_by == official
+    assert risk.attachments.get().original_name == "现场照片.png"
+    # The photo shows as a thumbnail on the timeline, served through the access-checked view.
+    thumb = page.locator(".timeline img.thumb")
+    thumb.wait_for()
+    assert page.evaluate("(img) => img.naturalWidth", thumb.element_handle()) == 48
+    shots(page, "risk-reported")
+
+    # The unit leader, at his desk, assigns it to the official.
+    leader_page = visit(unitleader, f"/risks/{risk.pk}/")
+    form = open_action(leader_page, "交办")
+    tom_select(leader_page, "id_assign-responsible", "王修文")
+    form.get_by_label("交办意见").fill("请三日内完成现场核查。")
+    form.get_by_role("button", name="交办").click()
+    leader_page.get_by_text("已交办。").wait_for()
+
+    # The official signs for it, reports progress with a photo, and asks for closure.
+    page.reload()
+    form = open_action(page, "签收")
+    form.get_by_role("button", name="签收").click()
+    page.get_by_text("已签收。").wait_for()
+    form = open_action(page, "报送进展")
+    form.get_by_label("整改进展").fill("住户已疏散，已设置警示围挡。")
+    form.get_by_label("附件").set_input_files(png_file(tmp_path / "围挡.png"))
+    form.get_by_role("button", name="报送进展").click()
+    page.get_by_text("已报送进展。").wait_for()
+    form = open_action(page, "申请销号")
+    form.get_by_label("整改完成情况").fill("墙体已加固，住建局鉴定合格。")
+    form.get_by_role("button", name="申请销号").click()
+    page.get_by_text("已申请销号。").wait_for()
+    risk.refresh_from_db()
+    assert risk.state == State.CLOSURE_PENDING
+
+    # The unit leader approves (the page asks to confirm first).
+    leader_page.reload()
+    form = open_action(leader_page, "验收销号")
+    form.get_by_label("验收意见").fill("现场复核合格，同意销号。")
+    form.get_by_role("button", name="验收销号").click()
+    leader_page.get_by_text("已验收销号。").wait_for()
+    risk.refresh_from_db()
+    assert risk.state == State.CLOSED and risk.closed_at is not None
+
+    # The timeline tells the story, in order.
+    page.reload()
+    kinds = page.locator(".timeline-item strong").all_inner_texts()
+    assert kinds == ["登记", "交办", "签收", "整改进展", "申请销号", "验收销号"]
+    assert page.get_by_text("住户已疏散，已设置警示围挡。").is_visible()
+    assert page.locator(".timeline img.thumb").count() == 2
+    shots(page, "risk-closed")
+    assert_accessible(page)
+
+    # The ledger (cards on the phone) shows it closed.
+    page.goto(page.url.split("/risks/")[0] + "/risks/?state=closed")
+    card = page.locator(".ledger-cards .risk-row", has_text="修文村东侧自建房墙体开裂")
+    card.wait_for()
+    assert page.locator(".ledger-cards .risk-row").count() == 1
+    leader_page.goto(leader_page.url.split("/risks/")[0] + "/risks/")
+    row = leader_page.locator("table tbody tr", has_text="修文村东侧自建房墙体开裂")
+    assert "已销号" in row.inner_text()
+    shots(leader_page, "ledger")
+    assert_accessible(leader_page)
