@@ -108,6 +108,7 @@ class RiskFilter(df.FilterSet):
             elif isinstance(widget, forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
                 widget.attrs["data-searchable"] = "1"
+                widget.attrs["data-placeholder"] = _("全部")
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
                 if name in ("owner_unit", "location", "responsible", "category", "supervising_unit"):

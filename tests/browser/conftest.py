@@ -22,6 +22,7 @@ from django.test import Client
 from tests.requires import CHROMIUM_ARGS, CHROMIUM_PATH
 
 from .helpers import SIZES
+
 # Playwright waits this long for an element before failing (its default, 30 s, hides slowness).
 TIMEOUT_MS = 10_000
 
@@ -93,7 +94,13 @@ def visit(browser, live_server):
         if user is not None:
             client = Client()
             client.force_login(user)
-            cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url})
+            cookies.append(
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            )
         if language:
             cookies.append({"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url})
         if cookies:
@@ -107,5 +114,3 @@ def visit(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
-
-

@@ -22,7 +22,8 @@ def test_extension_approved_and_closure_returned_then_approved(visit, make_risk,
     form.get_by_label("延期理由").fill("管材到货需两周。")
     form.get_by_role("button", name="申请延期").click()
     page.get_by_text("已申请延期。").wait_for()
-    page.get_by_text(f"已申请延期至 {new_deadline:%Y-%m-%d}，等待审批。").wait_for()
+    d = new_deadline
+    page.get_by_text(f"已申请延期至 {d.year}年{d.month}月{d.day}日，等待审批。").wait_for()
     shots(page, "extension-requested")
 
     # The unit leader approves it: the deadline moves, and the timeline says from what to what.

@@ -59,7 +59,8 @@ def test_official_logs_risk_on_phone_and_it_is_closed(visit, official, unitleade
     # The photo shows as a thumbnail on the timeline, served through the access-checked view.
     thumb = page.locator(".timeline img.thumb")
     thumb.wait_for()
-    assert page.evaluate("(img) => img.naturalWidth", thumb.element_handle()) == 48
+    page.wait_for_function("(img) => img.complete", arg=thumb.element_handle())
+    assert thumb.evaluate("(img) => img.naturalWidth") == 48
     shots(page, "risk-reported")
 
     # The unit leader, at his desk, assigns it to the official.
