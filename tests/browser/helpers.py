@@ -25,7 +25,8 @@ def shots(page, name: str) -> None:
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """axe-core's WCAG 2.x A/AA violations on the page with the given impacts."""
-    page.add_script_tag(path=AXE_JS)
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=AXE_JS)
     violations = page.evaluate(
         """async () => (await axe.run(document, {
             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
