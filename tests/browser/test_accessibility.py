@@ -36,7 +36,9 @@ def test_main_pages_have_no_serious_accessibility_violations(visit, make_risk, o
             page.set_viewport_size(viewport)
             problems = axe_violations(page)
             if problems:
-                found[f"{name} ({size})"] = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in problems]
+                found[f"{name} ({size})"] = [
+                    f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in problems
+                ]
         if name in ("my-work", "ledger-empty", "forbidden"):
             shots(page, name)
         page.context.close()

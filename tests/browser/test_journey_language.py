@@ -1,5 +1,8 @@
 """Journey: the language switch to English and back; the choice sticks from page to page."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 
@@ -12,6 +15,9 @@ pytestmark = [requires_chromium]
 
 
 def test_switch_to_english_and_back(visit, make_risk, official):
+    po = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "compile the catalogues: make messages"
     risk = make_risk(State.IN_PROGRESS, title="修文村水库大坝渗漏")
 
     page = visit(official, f"/risks/{risk.pk}/", size="phone")
