@@ -156,3 +156,18 @@ def test_catalogue_check_catches_missing_and_fuzzy_entries():
     po.append(polib.POEntry(msgid="交办", msgstr=""))
     po.append(polib.POEntry(msgid="签收", msgstr="Sign", flags=["fuzzy"]))
     assert catalogue_problems(po) == ["untranslated: '交办'", "fuzzy: '签收'"]
+
+
+@pytest.mark.skipif(
+    shutil.which("msgfmt") is None, reason="needs gettext to compile: apt-get install gettext"
+)
+def test_third_party_messages_are_in_chinese():
+    """Django's own messages come in Chinese, including those its zh_Hans catalogue misses
+    (locale/zh_Hans/LC_MESSAGES/django.po)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        validate_password("Kx9#short")
+    assert caught.value.messages == ["密码太短，至少需要 12 个字符。"]
