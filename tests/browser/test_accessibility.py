@@ -45,6 +45,15 @@ def test_main_pages_have_no_serious_accessibility_violations(visit, make_risk, o
     assert found == {}
 
 
+def test_empty_ledger_says_what_to_do_next(visit, make_risk, official):
+    make_risk(State.IN_PROGRESS, title="修文村河道采砂")
+    page = visit(official, "/risks/?q=没有这样的风险")
+    empty = page.get_by_test_id("empty-state")
+    assert "没有符合这些筛选条件的风险隐患。" in empty.inner_text()
+    empty.get_by_role("link", name="清除筛选，查看全部").click()
+    page.locator("table").get_by_role("link", name="修文村河道采砂").wait_for()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_level_badges_carry_text_not_only_colour(visit, make_risk, official, size):
     make_risk(State.IN_PROGRESS, title="重大风险", level="major")
