@@ -62,6 +62,18 @@ def open_action(page, label: str):
     return form
 
 
+def act(page, label: str, fields: dict | None = None, files: dict | None = None) -> None:
+    """Do the workflow action ``label`` on the risk page the way a person does: open it, fill the
+    fields (by their labels), press its button, and wait for the message that it was done."""
+    form = open_action(page, label)
+    for field, value in (fields or {}).items():
+        form.get_by_label(field).fill(value)
+    for field, path in (files or {}).items():
+        form.get_by_label(field).set_input_files(path)
+    form.get_by_role("button", name=label).click()
+    page.get_by_text(f"已{label}。").wait_for()
+
+
 def png_file(path: Path, width: int = 48, height: int = 32) -> Path:
     """A real (decodable) PNG photo: orange with a darker band, so the thumbnail shows."""
 

@@ -6,7 +6,7 @@ import datetime
 from risks.models import RiskEvent, State, today
 from tests.requires import requires_chromium
 
-from .helpers import open_action, shots
+from .helpers import act, open_action, shots
 
 pytestmark = [requires_chromium]
 
@@ -17,20 +17,14 @@ def test_extension_approved_and_closure_returned_then_approved(visit, make_risk,
 
     # The official asks for more time, before the deadline.
     page = visit(official, f"/risks/{risk.pk}/", size="phone")
-    form = open_action(page, "申请延期")
-    form.get_by_label("延期至").fill(new_deadline.isoformat())
-    form.get_by_label("延期理由").fill("管材到货需两周。")
-    form.get_by_role("button", name="申请延期").click()
-    page.get_by_text("已申请延期。").wait_for()
+    act(page, "申请延期", {"延期至": new_deadline.isoformat(), "延期理由": "管材到货需两周。"})
     d = new_deadline
     page.get_by_text(f"已申请延期至 {d.year}年{d.month}月{d.day}日，等待审批。").wait_for()
     shots(page, "extension-requested")
 
     # The unit leader approves it: the deadline moves, and the timeline says from what to what.
     leader_page = visit(unitleader, f"/risks/{risk.pk}/")
-    form = open_action(leader_page, "批准延期")
-    form.get_by_role("button", name="批准延期").click()
-    leader_page.get_by_text("已批准延期。").wait_for()
+    act(leader_page, "批准延期")
     risk.refresh_from_db()
     assert risk.deadline == new_deadline and risk.requested_deadline is None
     item = leader_page.locator(".timeline-item", has_text="批准延期")
@@ -38,10 +32,7 @@ def test_extension_approved_and_closure_returned_then_approved(visit, make_risk,
 
     # The official asks for closure; the unit leader returns it with a reason.
     page.reload()
-    form = open_action(page, "申请销号")
-    form.get_by_label("整改完成情况").fill("已更换管道。")
-    form.get_by_role("button", name="申请销号").click()
-    page.get_by_text("已申请销号。").wait_for()
+    act(page, "申请销号", {"整改完成情况": "已更换管道。"})
 
     leader_page.reload()
     form = open_action(leader_page, "退回")
@@ -50,9 +41,7 @@ def test_extension_approved_and_closure_returned_then_approved(visit, make_risk,
     assert form.get_by_label("退回理由").evaluate("el => el.validity.valueMissing")
     risk.refresh_from_db()
     assert risk.state == State.CLOSURE_PENDING
-    form.get_by_label("退回理由").fill("缺少燃气公司的验收单。")
-    form.get_by_role("button", name="退回").click()
-    leader_page.get_by_text("已退回。").wait_for()
+    act(leader_page, "退回", {"退回理由": "缺少燃气公司的验收单。"})
     risk.refresh_from_db()
     assert risk.state == State.IN_PROGRESS
 
@@ -60,14 +49,9 @@ def test_extension_approved_and_closure_returned_then_approved(visit, make_risk,
     page.reload()
     assert page.locator(".timeline-closure_returned", has_text="缺少燃气公司的验收单。").is_visible()
     shots(page, "closure-returned")
-    form = open_action(page, "申请销号")
-    form.get_by_label("整改完成情况").fill("已补充燃气公司验收单。")
-    form.get_by_role("button", name="申请销号").click()
-    page.get_by_text("已申请销号。").wait_for()
+    act(page, "申请销号", {"整改完成情况": "已补充燃气公司验收单。"})
     leader_page.reload()
-    form = open_action(leader_page, "验收销号")
-    form.get_by_role("button", name="验收销号").click()
-    leader_page.get_by_text("已验收销号。").wait_for()
+    act(leader_page, "验收销号")
 
     risk.refresh_from_db()
     assert risk.state == State.CLOSED

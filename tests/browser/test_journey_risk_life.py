@@ -11,7 +11,7 @@ import re
 from risks.models import Risk, State, today
 from tests.requires import requires_chromium
 
-from .helpers import assert_accessible, open_action, png_file, shots, tom_select
+from .helpers import act, assert_accessible, open_action, png_file, shots, tom_select
 
 pytestmark = [requires_chromium]
 
@@ -65,35 +65,26 @@ def test_official_logs_risk_on_phone_and_it_is_closed(visit, official, unitleade
 
     # The unit leader, at his desk, assigns it to the official.
     leader_page = visit(unitleader, f"/risks/{risk.pk}/")
-    form = open_action(leader_page, "交办")
+    open_action(leader_page, "交办")
     tom_select(leader_page, "id_assign-responsible", "王修文")
-    form.get_by_label("交办意见").fill("请三日内完成现场核查。")
-    form.get_by_role("button", name="交办").click()
-    leader_page.get_by_text("已交办。").wait_for()
+    act(leader_page, "交办", {"交办意见": "请三日内完成现场核查。"})
 
     # The official signs for it, reports progress with a photo, and asks for closure.
     page.reload()
-    form = open_action(page, "签收")
-    form.get_by_role("button", name="签收").click()
-    page.get_by_text("已签收。").wait_for()
-    form = open_action(page, "报送进展")
-    form.get_by_label("整改进展").fill("住户已疏散，已设置警示围挡。")
-    form.get_by_label("附件").set_input_files(png_file(tmp_path / "围挡.png"))
-    form.get_by_role("button", name="报送进展").click()
-    page.get_by_text("已报送进展。").wait_for()
-    form = open_action(page, "申请销号")
-    form.get_by_label("整改完成情况").fill("墙体已加固，住建局鉴定合格。")
-    form.get_by_role("button", name="申请销号").click()
-    page.get_by_text("已申请销号。").wait_for()
+    act(page, "签收")
+    act(
+        page,
+        "报送进展",
+        {"整改进展": "住户已疏散，已设置警示围挡。"},
+        {"附件": png_file(tmp_path / "围挡.png")},
+    )
+    act(page, "申请销号", {"整改完成情况": "墙体已加固，住建局鉴定合格。"})
     risk.refresh_from_db()
     assert risk.state == State.CLOSURE_PENDING
 
     # The unit leader approves (the page asks to confirm first).
     leader_page.reload()
-    form = open_action(leader_page, "验收销号")
-    form.get_by_label("验收意见").fill("现场复核合格，同意销号。")
-    form.get_by_role("button", name="验收销号").click()
-    leader_page.get_by_text("已验收销号。").wait_for()
+    act(leader_page, "验收销号", {"验收意见": "现场复核合格，同意销号。"})
     risk.refresh_from_db()
     assert risk.state == State.CLOSED and risk.closed_at is not None
 
