@@ -101,6 +101,7 @@ def test_official_logs_risk_on_phone_and_it_is_closed(visit, official, unitleade
     page.goto(page.url.split("/risks/")[0] + "/risks/?state=closed")
     card = page.locator(".ledger-cards .risk-row", has_text="修文村东侧自建房墙体开裂")
     card.wait_for()
+    assert "已销号" in card.inner_text()
     assert page.locator(".ledger-cards .risk-row").count() == 1
     leader_page.goto(leader_page.url.split("/risks/")[0] + "/risks/")
     row = leader_page.locator("table tbody tr", has_text="修文村东侧自建房墙体开裂")
