@@ -77,15 +77,13 @@ def _domains_loaded(request):
 def visit(browser, live_server):
     """``visit(user, path, size="desktop")`` opens ``path`` in a new browser context, logged in as
     ``user`` (None: logged out), and returns the page."""
-    contexts = []
+    contexts, blocked = [], []
 
     def open_page(user, path="/", *, size="desktop", language=None):
         context = browser.new_context(
             viewport=SIZES[size],
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
-            # axe-core is injected by the test, which a Content-Security-Policy would forbid.
-            bypass_csp=True,
             accept_downloads=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
@@ -108,9 +106,19 @@ def visit(browser, live_server):
         page = context.new_page()
         # Irreversible actions ask first (data-confirm): the person says yes.
         page.on("dialog", lambda dialog: dialog.accept())
+        # The pages run under the site's Content-Security-Policy: anything it blocks is a bug.
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and "Content Security Policy" in message.text
+                and blocked.append(f"{page.url}: {message.text}")
+            ),
+        )
         page.goto(live_server.url + path)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked something"

@@ -60,3 +60,10 @@ def test_level_badges_carry_text_not_only_colour(visit, make_risk, official, siz
     page = visit(official, "/risks/", size=size)
     badge = page.locator(".level-major:visible").first
     assert badge.inner_text() == "重大"
+
+
+def test_the_checker_finds_a_violation_when_there_is_one(visit, official):
+    # A check that cannot fail is a defect: an unlabelled input must be reported.
+    page = visit(official, "/")
+    page.evaluate("() => document.querySelector('main').append(document.createElement('input'))")
+    assert "label" in [v["id"] for v in axe_violations(page)]
