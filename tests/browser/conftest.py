@@ -1,7 +1,7 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's live server.
 
 Every test module here carries ``pytestmark = [requires_chromium]``: without /usr/bin/chromium the
-tests skip locally and fail under CI=true. The browser starts once per session; each test gets
+tests skip locally and fail under CI=true. The browser starts once per module; each test gets
 fresh browser contexts (cookies, viewport) from ``visit``.
 
     def test_something(visit, official):
@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import societal_domain
 from tests.requires import CHROMIUM_ARGS, CHROMIUM_PATH
 
 from .helpers import SIZES
@@ -27,19 +28,24 @@ from .helpers import SIZES
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    # The sync API keeps an event loop in this thread; Django refuses ORM calls from a thread with a
-    # running loop unless told it is safe (it is: the test thread does one thing at a time).
+    # The sync API keeps an event loop running in this thread while the browser is open, and
+    # Django refuses ORM calls from a thread with a running loop unless told it is safe (it is: the
+    # test thread does one thing at a time). Only while the browser is open, one module at a time:
+    # the variable must not leak into other tests (check --deploy rejects it, rightly).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(scope="session")
@@ -63,14 +69,9 @@ def live_server(_media_url_for_live_server, live_server):
 def _domains_loaded(request):
     """Transactional tests (the live server needs them) empty every table afterwards, the domains
     loaded by migration 0002 included: load them again, as that migration does."""
-    if "live_server" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("risks.migrations.0002_domains_and_categories").load(apps, None)
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        societal_domain()
 
 
 @pytest.fixture
