@@ -48,6 +48,14 @@ COLUMNS = (
 )
 HEADERS = [c.header for c in COLUMNS]
 BY_KEY = {c.key: c for c in COLUMNS}
+INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+
+# Dates as people type them in a ledger: 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日 (a time after
+# the date is ignored). Domain names may be written without their "安全" suffix.
+DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+DOMAIN_SUFFIX = "安全"
 
 TITLE = _("榆次区安全风险隐患台账")
 

@@ -35,7 +35,7 @@ from ..models import (
     today,
 )
 from ..permissions import unit_of
-from .columns import COLUMNS, HEADERS, TITLE, mask_phone, neutralise
+from .columns import COLUMNS, HEADERS, INDEX, TITLE, mask_phone, neutralise
 
 CHUNK_SIZE = 2000
 PROGRESS_KINDS = (EventKind.PROGRESS, EventKind.CLOSURE_REQUESTED)
@@ -215,9 +215,7 @@ class _Styles:
         return cell
 
 
-LEVEL_INDEX = HEADERS.index("风险等级")
-DEADLINE_INDEX = HEADERS.index("整改时限")
-STATE_INDEX = HEADERS.index("状态")
+LEVEL_INDEX, DEADLINE_INDEX, STATE_INDEX = INDEX["level"], INDEX["deadline"], INDEX["state"]
 
 
 def write_xlsx(rows: Iterable[tuple[object, list]], target, *, title: str, on: datetime.date) -> int:

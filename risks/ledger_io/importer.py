@@ -34,7 +34,7 @@ from ..models import (
     today,
 )
 from ..permissions import NotAllowed, can_create_risk, visible_risks, writable_units
-from .columns import BY_KEY, LIST_SEPARATORS, norm, unneutralise
+from .columns import BY_KEY, DATE_TEXT, DOMAIN_SUFFIX, LIST_SEPARATORS, norm, unneutralise
 from .reader import FORMULA, Sheet
 
 User = get_user_model()
@@ -90,9 +90,6 @@ class CheckResult:
 # Cell values
 
 
-DATE_TEXT = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
 EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
 
 
@@ -147,7 +144,7 @@ class Lookups:
         self.user = user
         self.domains = {}
         for d in Domain.objects.filter(is_active=True):
-            for key in (d.name, d.code, d.name.removesuffix("安全")):
+            for key in (d.name, d.code, d.name.removesuffix(DOMAIN_SUFFIX)):
                 self.domains.setdefault(norm(key), d)
         self.categories = defaultdict(dict)  # domain id → name → category
         for c in Category.objects.filter(is_active=True).select_related("parent"):

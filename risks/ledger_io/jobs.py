@@ -146,7 +146,9 @@ def rejected_file(job: ImportJob) -> bytes:
     sheet = _read(job)
     by_row: dict[int, list[str]] = {}
     for p in job.problems:
-        text = f"{p['column']}：{p['message']}" + (f"（应为：{p['expected']}）" if p.get("expected") else "")
+        text = f"{p['column']}：{p['message']}"
+        if p.get("expected"):
+            text += _("（应为：%(e)s）") % {"e": p["expected"]}
         by_row.setdefault(p["row"], []).append(text)
     return rejected_workbook(sheet, by_row)
 

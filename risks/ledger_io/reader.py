@@ -16,7 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from .columns import COLUMNS, norm
+from .columns import BY_KEY, COLUMNS, norm
 
 HEADER_SEARCH_ROWS = 10
 FORMULA = object()  # a cell that holds a formula: refused, reported by row and column
@@ -98,7 +98,7 @@ def _xlsx_rows(handle):
 
 def _ledger_worksheet(workbook):
     """The sheet whose first rows hold the header; else the first sheet."""
-    wanted = norm("风险隐患名称")
+    wanted = norm(BY_KEY["title"].header)
     for ws in workbook.worksheets:
         for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
             if any(norm(v) == wanted for v in row if isinstance(v, str)):
@@ -130,7 +130,7 @@ def _blank(row) -> bool:
 
 def _to_sheet(rows) -> Sheet:
     by_header = {norm(c.header): c for c in COLUMNS}
-    wanted = norm("风险隐患名称")
+    wanted = norm(BY_KEY["title"].header)
     sheet = None
     limit = max_rows()
     seen_any = False
