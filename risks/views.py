@@ -13,7 +13,7 @@ from django_tables2 import SingleTableMixin
 from . import audit, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
-from .models import Attachment, AuditAction, RiskEvent
+from .models import Attachment, AuditAction, Risk, RiskEvent
 from .permissions import (
     ACTIONS,
     NotAllowed,
@@ -86,9 +86,7 @@ def risk_detail(request, pk):
     risk = get_visible_risk(
         request.user,
         pk,
-        selectors.ledger_rows(request.user)
-        .select_related("handover_to", "created_by")
-        .prefetch_related("cooperating_units"),
+        Risk.objects.with_detail_relations().prefetch_related("cooperating_units"),
     )
     events = (
         RiskEvent.objects.filter(risk=risk)

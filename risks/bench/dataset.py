@@ -153,7 +153,10 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
                           text=risk.description)
             ]  # fmt: skip
             for step, moment in zip(plan.steps, moments[1:], strict=True):
-                if back and step.service in (workflow.risk_request_extension, workflow.risk_approve_extension):
+                if back and step.service in (
+                    workflow.risk_request_extension,
+                    workflow.risk_approve_extension,
+                ):
                     step.kwargs = {**step.kwargs}
                     if "new_deadline" in step.kwargs:
                         step.kwargs["new_deadline"] = _shift(step.kwargs["new_deadline"], back)

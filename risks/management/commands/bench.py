@@ -2,7 +2,7 @@
 
     python manage.py bench                       # 100,000 risks
     python manage.py bench --risks 1000 --json bench/results/2026-11-30-1k.json
-    python manage.py bench --risks 100000 --keep --database-name bench_load   # for scripts/loadtest.sh
+    python manage.py bench --risks 100000 --keep --build-only --database-name bench_load   # for scripts/loadtest.sh
 
 The configured database is never touched: PostgreSQL gets a database beside it (created and
 dropped), SQLite a temporary file.
@@ -46,10 +46,21 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=15, help="每个页面测量次数（默认 15）")
         parser.add_argument("--database-name", help="基准数据库名（默认 bench_<数据库名>_<进程号>）")
         parser.add_argument(
-            "--keep", action="store_true", help="保留基准数据库（供 scripts/loadtest.sh 使用），不测量"
+            "--keep", action="store_true", help="保留基准数据库（供 scripts/loadtest.sh 使用）"
         )
+        parser.add_argument("--build-only", action="store_true", help="只生成数据，不测量（与 --keep 同用）")
 
-    def handle(self, *args, risks, json_path=None, repeat=15, database_name=None, keep=False, **options):
+    def handle(
+        self,
+        *args,
+        risks,
+        json_path=None,
+        repeat=15,
+        database_name=None,
+        keep=False,
+        build_only=False,
+        **options,
+    ):
         if risks < 100:
             raise CommandError("--risks 至少为 100。")
         if repeat < 1:
@@ -63,7 +74,10 @@ class Command(BaseCommand):
                 f"\n已生成 {data.risks} 条风险隐患、{data.events} 条记录（{data.years} 年），用时 {build_seconds} 秒"
             )
             if keep:
-                self.stdout.write(f"已保留数据库 {name}；演示账号密码见 risks.demo.DEFAULT_PASSWORD。")
+                self.stdout.write(
+                    f"将保留数据库 {name}（演示账号密码见 risks.demo.DEFAULT_PASSWORD），用完请删除。"
+                )
+            if build_only:
                 return
             results = measure.Results()
             measure.measure_pages(data.users, data.units, repeat=repeat, results=results, report=self._row)
