@@ -8,7 +8,6 @@ than the page's queries (bench: about 40 ms of a 60 ms ledger page). The HTML is
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
@@ -37,7 +36,7 @@ def render_select(widget: dict) -> str:
         '<select name="{}"{}>{}</select>',
         widget["name"],
         flatatt(widget["attrs"]),
-        mark_safe("\n".join(parts)),
+        format_html_join("\n", "{}", ((part,) for part in parts)),
     )
 
 

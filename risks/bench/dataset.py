@@ -9,6 +9,8 @@ year; a province's ledger holds years of them).
 """
 
 import datetime
+import io
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,9 +169,9 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
             risks.append(risk)
             cooperating += [through(risk_id=risk.pk, unit_id=unit.pk) for unit in plan.cooperating]
         with transaction.atomic():
-            Risk.objects.bulk_create(risks, batch_size=1000)
-            through.objects.bulk_create(cooperating, batch_size=2000)
-            RiskEvent.objects.bulk_create(events, batch_size=2000)
+            insert(Risk, risks)
+            insert(through, cooperating)
+            insert(RiskEvent, events)
         done += len(risks)
         events_total += len(events)
         if progress:
@@ -182,6 +184,45 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would give a live system
     return Dataset(risks=count, events=events_total, years=years, users=users, units=units)
+
+
+def insert(model, objects: list) -> None:
+    """Insert new rows fast: PostgreSQL's COPY, elsewhere bulk_create.
+
+    bulk_create spends most of its time preparing each value in Python (three quarters of the
+    build at 5,000 risks); COPY takes the rows as text. The values here are plain: text, numbers,
+    booleans, dates, aware datetimes and JSON lists.
+    """
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=1000)
+        return
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objects[0].pk is None)]
+    buffer = io.StringIO()
+    for obj in objects:
+        buffer.write("\t".join(_copy_text(getattr(obj, f.attname)) for f in fields))
+        buffer.write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer
+        )
+
+
+def _copy_text(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime.date):  # datetimes too: isoformat keeps the offset
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _reset_sequences() -> None:

@@ -2,7 +2,7 @@
 
     python manage.py bench                       # 100,000 risks
     python manage.py bench --risks 1000 --json bench/results/2026-11-30-1k.json
-    python manage.py bench --risks 100000 --keep --build-only --database-name bench_load   # for scripts/loadtest.sh
+    python manage.py bench --risks 100000 --keep --build-only --database-name bench_load  # loadtest
 
 The configured database is never touched: PostgreSQL gets a database beside it (created and
 dropped), SQLite a temporary file.
@@ -71,7 +71,8 @@ class Command(BaseCommand):
             data = dataset.build(count=risks, progress=self._progress)
             build_seconds = round(time.monotonic() - started, 1)
             self.stdout.write(
-                f"\n已生成 {data.risks} 条风险隐患、{data.events} 条记录（{data.years} 年），用时 {build_seconds} 秒"
+                f"\n已生成 {data.risks} 条风险隐患、{data.events} 条记录（{data.years} 年），"
+                f"用时 {build_seconds} 秒"
             )
             if keep:
                 self.stdout.write(
