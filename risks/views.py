@@ -14,6 +14,7 @@ from . import audit, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
 from .models import Attachment, AuditAction, Risk, RiskEvent
+from .pagination import LedgerPaginator
 from .permissions import (
     ACTIONS,
     NotAllowed,
@@ -42,6 +43,7 @@ class RiskListView(SingleTableMixin, FilterView):
     filterset_class = RiskFilter
     template_name = "risks/risk_list.html"
     table_pagination = {"per_page": 25}
+    paginator_class = LedgerPaginator  # far pages read from the other end
     http_method_names = ["get", "head"]
 
     def get_queryset(self):

@@ -33,7 +33,8 @@ def bench_database(name: str | None = None, *, keep: bool = False):
     else:
         test_settings["NAME"] = name or default_name()
     test_settings["MIGRATE"] = True
-    old_name = conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = conn.settings_dict["NAME"]
+    conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield conn.settings_dict["NAME"]
     finally:

@@ -182,7 +182,9 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
     _reset_sequences()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would give a live system
+            # What autovacuum gives a live system: statistics, and the visibility map that lets
+            # COUNT(*) read an index instead of the table.
+            cursor.execute("VACUUM ANALYZE")
     return Dataset(risks=count, events=events_total, years=years, users=users, units=units)
 
 
