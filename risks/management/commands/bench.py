@@ -10,6 +10,7 @@ dropped), SQLite a temporary file.
 
 import datetime
 import json
+import os
 import platform
 import subprocess
 import time
@@ -92,6 +93,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{name_:<34} {results.extra[name_]}")
             machine = {
                 "cpus": _cpus(),
+                # Others' work on the same machine inflates the times: the load says how much.
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
                 "python": platform.python_version(),
                 "django": django.get_version(),
                 "database_version": _database_version(),
@@ -132,8 +135,6 @@ class Command(BaseCommand):
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
