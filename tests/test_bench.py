@@ -1,6 +1,7 @@
 """``manage.py bench`` at a small size, so it cannot rot: the JSON's shape and the query counts of
 each page (not seconds, which depend on the machine); and the pieces the bench relies on."""
 
+import datetime
 import json
 import re
 
@@ -14,6 +15,9 @@ from risks.bench import dataset
 from risks.bench.measure import PAGES, PERSONAS
 from risks.models import OPEN_STATES, EventKind, Risk, RiskEvent, State
 from risks.renderers import FastSelectRenderer
+
+from .factories import RiskFactory
+from .requires import requires_postgres
 
 MAX_QUERIES = 20
 
@@ -96,3 +100,24 @@ def test_fast_select_renders_what_django_renders(field):
     fast_html = _Form(renderer=FastSelectRenderer())[field].as_widget()
     assert _flat(fast_html) == _flat(django_html)
     assert "&lt;b&gt;" in fast_html or field == "many"
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_large_data_sets_copy_a_planned_base_into_earlier_years(monkeypatch):
+    monkeypatch.setattr(dataset, "REPLICATE_ABOVE", 1000)
+    monkeypatch.setattr(dataset, "PLANNED_BASE", 1000)
+    data = dataset.build(count=2500)
+
+    assert Risk.objects.count() == 2500 and data.years == 3 * (dataset.BASE_YEARS + 1)
+    assert RiskEvent.objects.count() == data.events
+    assert len(set(Risk.objects.values_list("code", flat=True))) == 2500
+    copy = Risk.objects.get(pk=1001)
+    original = Risk.objects.get(pk=1)
+    assert copy.found_on == original.found_on - datetime.timedelta(days=365 * (dataset.BASE_YEARS + 1))
+    assert copy.events.count() == original.events.count()
+    assert Risk.objects.filter(pk__gt=1000, requested_deadline__isnull=False).count() == 0
+    # Old copies are mostly closed; the few left open are long overdue.
+    old = Risk.objects.filter(pk__gt=1000)
+    assert old.filter(state=State.CLOSED).count() > old.open().count() > 0
+    assert RiskFactory().pk == 2501  # the sequence moved past the copies

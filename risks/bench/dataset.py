@@ -20,11 +20,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from risks import demo, workflow
-from risks.models import EventKind, LedgerCounter, Risk, RiskEvent, State
+from risks.models import OPEN_STATES, EventKind, LedgerCounter, Risk, RiskEvent, State
 
 BATCH = 5_000
 RISKS_PER_YEAR = 20_000  # a busy district, or a city's year
 MAX_YEARS = 10
+# Beyond this many risks (PostgreSQL only) the planner draws a base of PLANNED_BASE risks over
+# BASE_YEARS years and the database copies it into earlier years: planning in Python costs about
+# a millisecond a risk, which is most of an hour at a million on a busy machine.
+REPLICATE_ABOVE = 200_000
+PLANNED_BASE = 100_000
+BASE_YEARS = 2
 
 # Each workflow service the planner may call: its timeline entry, the state it leaves, and what it
 # changes on the risk (the same effect as the service, without its checks).
@@ -127,15 +133,18 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
         users = demo.seed_people(units, demo.DEFAULT_PASSWORD)
     planner = demo.Planner(rng=random.Random(seed), today=timezone.localdate(now), units=units, users=users)
     rng = random.Random(seed + 1)
-    years = years_for(count)
+    planned, copies = count, 1
+    if connection.vendor == "postgresql" and count > REPLICATE_ABOVE:
+        planned, copies = PLANNED_BASE, -(-count // PLANNED_BASE)
+    years = years_for(count) if copies == 1 else BASE_YEARS
     plans = _plans(planner, rng, years, now)
     prefix = settings.LEDGER_CODE_PREFIX
     numbers: dict[int, int] = {}
     through = Risk.cooperating_units.through
     next_pk, events_total, done = 1, 0, 0
-    while done < count:
+    while done < planned:
         risks, events, cooperating = [], [], []
-        for _ in range(min(BATCH, count - done)):
+        for _ in range(min(BATCH, planned - done)):
             plan, moments, back = next(plans)
             risk = plan.risk
             risk.pk = next_pk
@@ -176,6 +185,14 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
         events_total += len(events)
         if progress:
             progress(done, events_total)
+    for copy in range(1, copies):
+        rows = min(planned, count - copy * planned)
+        with transaction.atomic():
+            events_total += _replicate(copy, base=planned, rows=rows, years=years)
+        done += rows
+        if progress:
+            progress(done, events_total)
+    numbers = {year - (years + 1) * copy: last for year, last in numbers.items() for copy in range(copies)}
     LedgerCounter.objects.bulk_create(
         [LedgerCounter(year=year, last=last) for year, last in numbers.items()], ignore_conflicts=True
     )
@@ -186,7 +203,63 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
             # COUNT(*) read an index instead of the table.
             # (VACUUM cannot run in a transaction, as inside a test.)
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-    return Dataset(risks=count, events=events_total, years=years, users=users, units=units)
+    return Dataset(
+        risks=count,
+        events=events_total,
+        years=(years + 1) * copies if copies > 1 else years,
+        users=users,
+        units=units,
+    )
+
+
+def _replicate(copy: int, *, base: int, rows: int, years: int) -> int:
+    """Copy the first ``rows`` planned risks, their timelines and cooperating units ``copy`` ×
+    ``years`` years back (PostgreSQL). Copies of open risks are closed, but for one in 33, left
+    open and long overdue; pending requests are dropped. Returns the number of events copied."""
+    # The base's risks were found over ``years`` years counted back from today: their ledger codes
+    # span ``years`` + 1 calendar years, and each copy moves by that much so no code repeats.
+    span = (years + 1) * copy
+    days, offset = 365 * span, base * copy
+    shift = f"interval '{days} days'"
+    open_ = "state IN ({}) AND id %% 33 <> 0".format(", ".join(f"'{s}'" for s in OPEN_STATES))
+    code = (
+        "left(code, length(code) - length(split_part(reverse(code), '-', 1))"
+        " - length(split_part(reverse(code), '-', 2)) - 1)"
+        f" || (reverse(split_part(reverse(code), '-', 2))::int - {span})"
+        " || '-' || reverse(split_part(reverse(code), '-', 1))"
+    )
+    risk = {
+        "id": f"id + {offset}",
+        "code": code,
+        "found_on": f"found_on - {days}",
+        "deadline": f"deadline - {days}",
+        "requested_deadline": "NULL",
+        "handover_to_id": "NULL",
+        "created_at": f"created_at - {shift}",
+        "updated_at": f"updated_at - {shift}",
+        "last_progress_at": f"last_progress_at - {shift}",
+        "closed_at": f"CASE WHEN {open_} THEN updated_at ELSE closed_at END - {shift}",
+        "state": f"CASE WHEN {open_} THEN '{State.CLOSED}' ELSE state END",
+    }
+    event = {"risk_id": f"risk_id + {offset}", "at": f"at - {shift}"}
+    through = Risk.cooperating_units.through
+    with connection.cursor() as cursor:
+        _copy_rows(cursor, Risk, risk, "id", rows)
+        _copy_rows(cursor, through, {"risk_id": f"risk_id + {offset}"}, "risk_id", rows)
+        _copy_rows(cursor, RiskEvent, event, "risk_id", rows)
+        return cursor.rowcount
+
+
+def _copy_rows(cursor, model, changes: dict, key: str, rows: int) -> None:
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.column not in changes)]
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(changes.get(f.column, quote(f.column)) for f in fields)
+    table = quote(model._meta.db_table)
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} WHERE {quote(key)} <= %s",  # noqa: S608
+        [rows],
+    )
 
 
 def insert(model, objects: list) -> None:
