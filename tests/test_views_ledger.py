@@ -287,3 +287,16 @@ def test_official_scope_reaches_cooperation_and_supervision_below_his_unit(distr
     supervised = RiskFactory(township=district.dongyang, supervising_unit=district.xiuwen_village)
     RiskFactory(township=district.dongyang)
     assert set(visible_risks(official)) == {cooperated, supervised}
+
+
+def test_official_scope_reads_his_units_once_per_request(district, official):
+    from django.contrib.auth import get_user_model
+
+    from risks.permissions import visible_risks
+
+    RiskFactory(township=district.xiuwen)
+    official = get_user_model().objects.select_related("profile__unit").get(pk=official.pk)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert len(visible_risks(official)) == 1
+    assert len(queries) == 1 + 3  # the unit's subtree once, then one query per list

@@ -67,6 +67,7 @@ class Command(BaseCommand):
         if repeat < 1:
             raise CommandError("--repeat 至少为 1。")
         started = time.monotonic()
+        commit = _commit()  # the code that runs, even if the checkout moves on meanwhile
         with bench_database(database_name, keep=keep) as name:
             self.stdout.write(f"基准数据库：{name}（{connection.vendor}）")
             data = dataset.build(count=risks, progress=self._progress)
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             "build_seconds": build_seconds,
             "repeat": repeat,
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "commit": _commit(),
+            "commit": commit,
             "machine": machine,
         }
         if json_path:
