@@ -126,12 +126,15 @@ class Command(BaseCommand):
     def _row(self, name, timing):
         if not getattr(self, "_header", False):
             self._header = True
-            self.stdout.write(f"\n{'页面':<32} {'中位数 ms':>10} {'p95 ms':>10} {'查询数':>6}")
+            self.stdout.write(
+                f"\n{'页面':<32} {'中位数 ms':>10} {'p95 ms':>10} {'查询数':>6} {'最快 ms':>9} {'CPU ms':>8}"
+            )
         if timing is None:
             self.stdout.write(f"{name:<34} 不可用（尚未实现）")
         else:
             self.stdout.write(
                 f"{name:<34} {timing['median_ms']:>10} {timing['p95_ms']:>10} {timing['queries']:>6}"
+                f" {timing['min_ms']:>9} {timing['cpu_ms']:>8}"
             )
 
 
