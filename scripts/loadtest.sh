@@ -9,7 +9,7 @@
 #                                                         # `manage.py bench --keep --build-only`
 #
 # Environment: PG_URL (postgres://postgres@127.0.0.1:5432), RISKS (100000), DURATION (30s),
-# CONNECTIONS (16), THREADS (2), WORKERS (gunicorn, 4), PORT (8765), OUT (a JSON file for the
+# CONNECTIONS (16), THREADS (2), WORKERS (gunicorn, 4), PORT (a free one), OUT (a JSON file for the
 # figures; default bench/results/loadtest-<date>.json). Needs wrk (apt-get install -y wrk).
 set -euo pipefail
 
@@ -21,7 +21,8 @@ DURATION="${DURATION:-30s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
 WORKERS="${WORKERS:-4}"
-PORT="${PORT:-8765}"
+# A free port unless one is given: another server on a fixed port would answer in our place.
+PORT="${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 OUT="${OUT:-bench/results/loadtest-$(date -u +%Y-%m-%d).json}"
 
 log() { echo "loadtest: $*"; }
@@ -55,6 +56,7 @@ export ALLOWED_HOSTS=127.0.0.1
 export DATABASE_URL="$PG_URL/$BENCH_DB"
 export VAR_DIR="$work/var"
 export LOG_LEVEL=WARNING
+export DJANGO_SETTINGS_MODULE=yuci_security.settings
 unset REDIS_URL
 "$PY" manage.py collectstatic --noinput -v 0
 
@@ -72,7 +74,6 @@ for username in ("leader", "official"):
     print(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
 EOF
 )"
-export DJANGO_SETTINGS_MODULE=yuci_security.settings
 COOKIE_LEADER="$(sed -n 1p <<<"$cookies")"
 COOKIE_OFFICIAL="$(sed -n 2p <<<"$cookies")"
 export COOKIE_LEADER COOKIE_OFFICIAL
@@ -80,22 +81,27 @@ export COOKIE_LEADER COOKIE_OFFICIAL
 "$PWD/.venv/bin/gunicorn" yuci_security.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 60 \
     --access-logfile "$work/access.log" --error-logfile "$work/error.log" &
 gunicorn_pid=$!
-for _ in $(seq 1 50); do
-    curl -sf -o /dev/null -H "Cookie: $COOKIE_LEADER" "http://127.0.0.1:$PORT/risks/" && break
+for _ in $(seq 1 100); do
+    kill -0 "$gunicorn_pid" 2>/dev/null || { log "gunicorn did not start"; cat "$work/error.log"; exit 1; }
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE_LEADER" "http://127.0.0.1:$PORT/risks/")" == 200 ]] && break
     sleep 0.2
 done
 # Warm every worker before measuring.
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" >/dev/null
-: >"$work/access.log"
+warm_lines="$(wc -l <"$work/access.log")"
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "wrk -t $THREADS -c $CONNECTIONS -d $DURATION on /risks/ and / (leader and official)"
-wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s scripts/loadtest.lua \
+wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 30s --latency -s scripts/loadtest.lua \
     "http://127.0.0.1:$PORT" | tee "$work/wrk.txt"
 sleep 1  # let gunicorn write its last log lines
 
 summary="$(grep '^JSON ' "$work/wrk.txt" | cut -c6-)"
-statuses="$(awk '{print $(NF-1)}' "$work/access.log" | sort | uniq -c | awk '{printf "%s\"%s\": %s", (NR>1?", ":""), $2, $1}')"
-non_200="$(awk '$(NF-1) != 200' "$work/access.log" | wc -l)"
+# The measured requests' status codes, from gunicorn's access log (wrk counts only >= 400).
+tail -n +"$((warm_lines + 1))" "$work/access.log" >"$work/measured.log"
+statuses="$(awk '{print $9}' "$work/measured.log" | sort | uniq -c | awk '{printf "%s\"%s\": %s", (NR>1?", ":""), $2, $1}')"
+non_200="$(awk '$9 != 200' "$work/measured.log" | wc -l)"
+[[ -s "$work/measured.log" ]] || { log "FAILED: gunicorn logged no request"; exit 1; }
 mkdir -p "$(dirname "$OUT")"
 risks_in_db="$(psql "$DATABASE_URL" -tAc 'SELECT count(*) FROM risks_risk')"
 cat >"$OUT" <<EOF
@@ -104,7 +110,8 @@ cat >"$OUT" <<EOF
   "commit": "$(git rev-parse HEAD 2>/dev/null || true)",
   "risks": $risks_in_db,
   "server": "gunicorn, $WORKERS sync workers, DEBUG=false, PostgreSQL",
-  "tool": "wrk -t $THREADS -c $CONNECTIONS -d $DURATION",
+  "tool": "wrk -t $THREADS -c $CONNECTIONS -d $DURATION --timeout 30s",
+  "load_average_before": "$load_before",
   "pages": ["/risks/", "/"],
   "wrk": $summary,
   "status_codes": {$statuses},
@@ -113,8 +120,9 @@ cat >"$OUT" <<EOF
 EOF
 log "figures in $OUT"
 cat "$OUT"
-if [[ "$non_200" != 0 ]]; then
-    log "FAILED: $non_200 responses were not 200"
+errors="$(grep -o '"errors": {[^}]*}' <<<"$summary" | grep -o '[0-9]\+' | awk '{s += $1} END {print s + 0}')"
+if [[ "$non_200" != 0 || "$errors" != 0 ]]; then
+    log "FAILED: $non_200 responses were not 200, wrk counted $errors errors (connect, read, write, status, timeout)"
     tail -20 "$work/error.log"
     exit 1
 fi
