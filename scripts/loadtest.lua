@@ -8,7 +8,8 @@ request = function()
     counter = counter + 1
     local path = paths[(counter % 2) + 1]
     local cookie = cookies[(math.floor(counter / 2) % 2) + 1]
-    return wrk.format("GET", path, { ["Cookie"] = cookie, ["Host"] = "127.0.0.1" })
+    -- As nginx forwards it: TLS ended at the proxy (otherwise production settings redirect).
+    return wrk.format("GET", path, { ["Cookie"] = cookie, ["Host"] = "127.0.0.1", ["X-Forwarded-Proto"] = "https" })
 end
 
 -- One line of JSON for the shell script to pick up.

@@ -66,11 +66,11 @@ from django import setup
 setup()
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
+
+from risks.bench.measure import signed_in_client
 
 for username in ("leader", "official"):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    client = signed_in_client(get_user_model().objects.get(username=username))
     print(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
 EOF
 )"
@@ -83,7 +83,8 @@ export COOKIE_LEADER COOKIE_OFFICIAL
 gunicorn_pid=$!
 for _ in $(seq 1 100); do
     kill -0 "$gunicorn_pid" 2>/dev/null || { log "gunicorn did not start"; cat "$work/error.log"; exit 1; }
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE_LEADER" "http://127.0.0.1:$PORT/risks/")" == 200 ]] && break
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE_LEADER" -H "X-Forwarded-Proto: https" \
+        "http://127.0.0.1:$PORT/risks/")" == 200 ]] && break
     sleep 0.2
 done
 # Warm every worker before measuring.
