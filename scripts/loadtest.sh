@@ -58,6 +58,7 @@ export VAR_DIR="$work/var"
 export LOG_LEVEL=WARNING
 export DJANGO_SETTINGS_MODULE=yuci_security.settings
 unset REDIS_URL
+"$PY" manage.py migrate --noinput -v 0  # a database kept from an older checkout lacks newer tables
 "$PY" manage.py collectstatic --noinput -v 0
 
 # Log in once per person: a session in the database, its cookie reused by every request.
