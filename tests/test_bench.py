@@ -45,6 +45,9 @@ def test_bench_pages_keep_their_query_count_as_the_ledger_grows(tmp_path):
             assert set(page) == {"median_ms", "p95_ms", "queries", "min_ms", "cpu_ms"}, name
             assert 0 < page["min_ms"] <= page["median_ms"] <= page["p95_ms"], name
             assert page["queries"] <= MAX_QUERIES, name
+    if "sweep" in large:  # the reminder sweep, once the notifications app is in
+        assert set(large["sweep"]) >= {"open", "seconds", "queries"}
+        assert 0 < large["sweep"]["open"] < 1500
     assert {name: page["queries"] for name, page in small["pages"].items()} == {
         name: page["queries"] for name, page in large["pages"].items()
     }

@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("risks.urls")),
 ]
