@@ -6,4 +6,8 @@ def unread(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+    # Once per request: context processors run again for every RequestContext the page renders
+    # (django-tables2's {% render_table %} makes one), which counted twice on the ledger (bench).
+    if not hasattr(request, "_nav_unread"):
+        request._nav_unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_unread": request._nav_unread}

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -65,6 +66,12 @@ class Unit(MP_Node):
 
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)
+
+    @cached_property
+    def subtree_ids(self) -> list[int]:
+        """Ids of this unit and those below it, read once per instance (a request's
+        ``user.profile.unit`` answers every scope check of the request with one query)."""
+        return list(self.subtree().values_list("pk", flat=True))
 
     def is_within(self, other: "Unit") -> bool:
         """True when this unit is ``other`` or below it."""
@@ -247,30 +254,39 @@ class RiskQuerySet(models.QuerySet):
         return self.exclude(state__in=OPEN_STATES, deadline__lt=on or today())
 
     def with_ledger_relations(self):
-        """What a ledger row shows, fetched in the same query."""
-        return self.select_related(
-            "domain",
-            "category",
-            "township",
+        """What a ledger row shows (domain, territory, owner, responsible), in the same query.
+
+        Only these: PostgreSQL plans a join of ten tables in tens of milliseconds, more than the
+        query then takes to run (bench: 90 ms of planning for a 1 ms query).
+        """
+        return self.select_related("domain", "township", "owner_unit", "responsible")
+
+    def with_detail_relations(self):
+        """Everything a risk's page shows of its relations."""
+        return self.with_ledger_relations().select_related(
+            "category__parent",
             "village",
-            "owner_unit",
             "supervising_unit",
-            "responsible",
             "leader_in_charge",
+            "handover_to",
+            "created_by",
         )
 
     def in_unit_subtree(self, unit: Unit):
-        """Risks located in, owned by, cooperated on or supervised by ``unit`` or a unit below it."""
-        path = unit.path
-        cooperating = Risk.cooperating_units.through.objects.filter(
-            risk_id=OuterRef("pk"), unit__path__startswith=path
-        )
+        """Risks located in, owned by, cooperated on or supervised by ``unit`` or a unit below it.
+
+        The subtree's ids are read first (one small query) and given as a list: PostgreSQL then
+        walks the foreign-key indexes and the ledger's order index, where a join on ``path`` for
+        each of the five relations scanned every risk (bench: 500 ms at 100,000 risks).
+        """
+        ids = unit.subtree_ids
+        cooperating = Risk.cooperating_units.through.objects.filter(unit_id__in=ids).values("risk_id")
         return self.filter(
-            Q(township__path__startswith=path)
-            | Q(village__path__startswith=path)
-            | Q(owner_unit__path__startswith=path)
-            | Q(supervising_unit__path__startswith=path)
-            | Exists(cooperating)
+            Q(township_id__in=ids)
+            | Q(village_id__in=ids)
+            | Q(owner_unit_id__in=ids)
+            | Q(supervising_unit_id__in=ids)
+            | Q(pk__in=cooperating)
         )
 
     def in_unit(self, unit: Unit):

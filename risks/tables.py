@@ -1,11 +1,13 @@
 """The ledger table (django-tables2). Columns rendered as HTML have a plain value for export."""
 
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Risk, display_name
+from .pagination import LedgerPaginator, with_tiebreak
 from .templatetags.risks_tags import deadline_badge, level_badge, light_badge, state_badge
 
 
@@ -51,6 +53,10 @@ class RiskTable(tables.Table):
     def paginate(self, *args, per_page=None, **kwargs):
         # ?per_page= is honoured up to 200 rows (a meeting prints a long page), never unbounded.
         per_page = min(max(int(per_page or 25), 1), self.MAX_PER_PAGE)
+        # Far pages are read from the other end (risks.pagination); both ends need one order.
+        if isinstance(self.data.data, QuerySet):
+            self.data.data = with_tiebreak(self.data.data)
+        kwargs.setdefault("paginator_class", LedgerPaginator)
         return super().paginate(*args, per_page=per_page, **kwargs)
 
     def render_code(self, record):

@@ -15,7 +15,8 @@ from . import audit, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
 from .ledger_io import export as ledger_export
-from .models import Attachment, AuditAction, RiskEvent
+from .models import Attachment, AuditAction, Risk, RiskEvent
+from .pagination import LedgerPaginator
 from .permissions import (
     ACTIONS,
     NotAllowed,
@@ -50,6 +51,7 @@ class RiskListView(SingleTableMixin, FilterView):
     filterset_class = RiskFilter
     template_name = "risks/risk_list.html"
     table_pagination = {"per_page": 25}
+    paginator_class = LedgerPaginator  # far pages read from the other end
     http_method_names = ["get", "head"]
 
     def get_queryset(self):
@@ -132,9 +134,7 @@ def risk_detail(request, pk):
     risk = get_visible_risk(
         request.user,
         pk,
-        selectors.ledger_rows(request.user)
-        .select_related("handover_to", "created_by", "campaign")
-        .prefetch_related("cooperating_units"),
+        Risk.objects.with_detail_relations().select_related("campaign").prefetch_related("cooperating_units"),
     )
     events = (
         RiskEvent.objects.filter(risk=risk)

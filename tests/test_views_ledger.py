@@ -230,3 +230,73 @@ def test_ledger_and_my_work_refuse_other_methods(client, official, method):
     client.force_login(official)
     assert getattr(client, method)(reverse("risks:list")).status_code == 405
     assert getattr(client, method)(reverse("risks:my_work")).status_code == 405
+
+
+def test_keyword_ignores_case_of_letters_and_matches_chinese_in_descriptions(client, district, leader):
+    a = RiskFactory(township=district.xiuwen, title="LPG 储罐", description="群众反映强烈")
+    b = RiskFactory(township=district.xiuwen, title="自建房加层")
+    assert codes(ledger(client, leader, q="lpg")) == {a.code}
+    assert codes(ledger(client, leader, q="群众")) == {a.code}
+    assert codes(ledger(client, leader, q=b.code.lower())) == {b.code}
+
+
+@pytest.mark.parametrize("sort", ["", "deadline", "-deadline", "level"])
+def test_pages_past_the_middle_show_the_same_rows_as_counting_from_the_start(client, district, leader, sort):
+    # Many risks share a deadline and a level: the order needs the id as a tie-breaker, or the
+    # pages read from the end would overlap those read from the start.
+    for i in range(11):
+        RiskFactory(
+            township=district.xiuwen,
+            level=Level.GENERAL if i % 2 else Level.LOW,
+            found_on=datetime.date(2026, 1, 1),
+            deadline=datetime.date(2026, 3, 1 + i % 3),
+        )
+    params = {"per_page": 3, **({"sort": sort} if sort else {})}
+    pages = [
+        [
+            row.record.code
+            for row in ledger(client, leader, page=n, **params).context["table"].page.object_list
+        ]
+        for n in (1, 2, 3, 4)
+    ]
+    seen = [code for page in pages for code in page]
+    assert [len(page) for page in pages] == [3, 3, 3, 2]
+    assert sorted(seen) == sorted(Risk.objects.values_list("code", flat=True))  # each once
+    ordering = {"": ("-created_at", "-id"), "deadline": ("deadline", "id"), "-deadline": ("-deadline", "-id")}
+    if sort in ordering:
+        assert seen == list(Risk.objects.order_by(*ordering[sort]).values_list("code", flat=True))
+
+
+def test_last_page_is_read_from_the_end_without_a_large_offset(client, district, leader):
+    for _ in range(9):
+        RiskFactory(township=district.xiuwen)
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("risks:list"), {"per_page": 2, "page": 5})
+    rows = [row.record.pk for row in response.context["table"].page.object_list]
+    assert rows == [Risk.objects.order_by("created_at", "id").first().pk]
+    page_query = next(q["sql"] for q in queries if "OFFSET" in q["sql"] or "LIMIT 1" in q["sql"])
+    assert "OFFSET 8" not in page_query and "ASC" in page_query
+
+
+def test_official_scope_reaches_cooperation_and_supervision_below_his_unit(district, official):
+    from risks.permissions import visible_risks
+
+    cooperated = RiskFactory(township=district.dongyang)
+    cooperated.cooperating_units.add(district.xiuwen_village)
+    supervised = RiskFactory(township=district.dongyang, supervising_unit=district.xiuwen_village)
+    RiskFactory(township=district.dongyang)
+    assert set(visible_risks(official)) == {cooperated, supervised}
+
+
+def test_official_scope_reads_his_units_once_per_request(district, official):
+    from django.contrib.auth import get_user_model
+
+    from risks.permissions import visible_risks
+
+    RiskFactory(township=district.xiuwen)
+    official = get_user_model().objects.select_related("profile__unit").get(pk=official.pk)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert len(visible_risks(official)) == 1
+    assert len(queries) == 1 + 3  # the unit's subtree once, then one query per list

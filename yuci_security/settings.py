@@ -100,6 +100,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's templates, with <select> written in Python (risks.renderers: the ledger's filters).
+FORM_RENDERER = "risks.renderers.FastSelectRenderer"
+
 WSGI_APPLICATION = "yuci_security.wsgi.application"
 
 # SQLite under var/ unless DATABASE_URL says otherwise (postgres://user@host:5432/name in CI and
