@@ -8,6 +8,7 @@ SECRET_KEY, ALLOWED_HOSTS and DEBUG=false; it refuses to start with a developmen
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "treebeard",
     "risks",
+    "quarters",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
+                "quarters.context_processors.navigation",
             ],
         },
     },
@@ -177,7 +180,15 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Freeze the quarter that just ended (a no-op when it is frozen already): daily in the first
+    # days after a quarter's end, so a missed run catches up the next day.
+    "snapshot-quarter": {
+        "task": "quarters.tasks.snapshot_previous_quarter",
+        "schedule": crontab(minute=30, hour=0, day_of_month="1-7", month_of_year="1,4,7,10"),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle"}
