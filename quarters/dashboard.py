@@ -199,8 +199,8 @@ def _by_unit(base, unit: Unit | None, conditions: dict, links: Links) -> list[di
 
     Risks owned by the scope's own unit get a row of their own, linked with the exact owner.
     """
-    scope_path = unit.path if unit else Unit.get_first_root_node().path if Unit.objects.exists() else ""
-    length = len(scope_path) + Unit.steplen
+    # The district is the tree's root: one level below it are paths of two steps.
+    length = (len(unit.path) if unit else Unit.steplen) + Unit.steplen
     wanted = {key: conditions[key] for key in ("open", "overdue", "closed", "on_time")}
     rows = list(
         base.annotate(branch=Substr("owner_unit__path", 1, length))
