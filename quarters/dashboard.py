@@ -41,7 +41,10 @@ class Links:
         return f"{reverse('risks:list')}?{urlencode(query, doseq=True)}" if query else reverse("risks:list")
 
     def quarter_range(self, name: str) -> dict:
-        return {f"{name}_after": self.quarter.start.isoformat(), f"{name}_before": self.quarter.end.isoformat()}
+        return {
+            f"{name}_after": self.quarter.start.isoformat(),
+            f"{name}_before": self.quarter.end.isoformat(),
+        }
 
     def open(self, **params):
         return self.ledger(open=1, **params)
@@ -107,12 +110,7 @@ def build_dashboard(user, unit: Unit | None, *, on: datetime.date | None = None)
         }
         for light, label in SupervisionLight.choices
     ]
-    oldest = (
-        base.overdue(on)
-        .select_related("owner_unit", "domain")
-        .order_by("deadline", "id")
-        .first()
-    )
+    oldest = base.overdue(on).select_related("owner_unit", "domain").order_by("deadline", "id").first()
 
     # Open risks by domain × level.
     cells = {
@@ -249,7 +247,10 @@ def _trend(base, unit: Unit | None, current: Quarter, figures: dict, on: datetim
         (row["snapshot__year"], row["snapshot__quarter"]): row
         for row in frozen.values("snapshot__year", "snapshot__quarter")
         .annotate(
-            n_new=Sum("new"), n_closed=Sum("closed"), n_carried=Sum("carried_over"), n_overdue=Sum("overdue_at_end")
+            n_new=Sum("new"),
+            n_closed=Sum("closed"),
+            n_carried=Sum("carried_over"),
+            n_overdue=Sum("overdue_at_end"),
         )
         .order_by()
     }
@@ -271,7 +272,12 @@ def _trend(base, unit: Unit | None, current: Quarter, figures: dict, on: datetim
             }
         else:
             values = history_totals(quarter, base)
-        trend.append({"label": quarter.short, **{k: values[k] for k in ("new", "closed", "carried_over", "overdue_at_end")}})
+        trend.append(
+            {
+                "label": quarter.short,
+                **{k: values[k] for k in ("new", "closed", "carried_over", "overdue_at_end")},
+            }
+        )
     trend.append(
         {
             "label": current.short,

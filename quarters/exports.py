@@ -46,8 +46,18 @@ def report_xlsx(report: dict) -> bytes:
     overview = _sheet(
         wb,
         _("总体形势"),
-        [_("指标"), quarter.short, report["previous_quarter"].short, _("环比"), report["year_before_quarter"].short, _("同比")],
-        [[str(r["label"]), r["value"], r["previous"], r["qoq"], r["year_before"], r["yoy"]] for r in report["overview"]],
+        [
+            _("指标"),
+            quarter.short,
+            report["previous_quarter"].short,
+            _("环比"),
+            report["year_before_quarter"].short,
+            _("同比"),
+        ],
+        [
+            [str(r["label"]), r["value"], r["previous"], r["qoq"], r["year_before"], r["yoy"]]
+            for r in report["overview"]
+        ],
         [18, 12, 12, 16, 12, 16],
     )
     total = report["total"]
@@ -59,7 +69,17 @@ def report_xlsx(report: dict) -> bytes:
     _sheet(
         wb,
         _("分领域"),
-        [_("领域"), _("期初在办"), _("本季新增"), _("本季销号"), _("按期销号"), _("期末逾期"), _("结转下季"), _("逾期天数合计"), _("按期销号率")],
+        [
+            _("领域"),
+            _("期初在办"),
+            _("本季新增"),
+            _("本季销号"),
+            _("按期销号"),
+            _("期末逾期"),
+            _("结转下季"),
+            _("逾期天数合计"),
+            _("按期销号率"),
+        ],
         [
             [
                 r["domain__name"],
@@ -76,7 +96,15 @@ def report_xlsx(report: dict) -> bytes:
         ],
         [14, 10, 10, 10, 10, 10, 10, 12, 12],
     )
-    ranking_header = [_("名次"), _("单位"), _("本季销号"), _("按期销号"), _("按期销号率"), _("期末逾期"), _("逾期天数合计")]
+    ranking_header = [
+        _("名次"),
+        _("单位"),
+        _("本季销号"),
+        _("按期销号"),
+        _("按期销号率"),
+        _("期末逾期"),
+        _("逾期天数合计"),
+    ]
     for title, key in ((_("乡镇排名"), "townships"), (_("部门排名"), "departments")):
         _sheet(
             wb,
@@ -101,7 +129,15 @@ def report_xlsx(report: dict) -> bytes:
     _sheet(
         wb,
         _("重点风险"),
-        [_("编号"), _("风险隐患名称"), _("风险等级"), _("责任单位"), _("包联领导"), _("整改时限"), _("季末状态")],
+        [
+            _("编号"),
+            _("风险隐患名称"),
+            _("风险等级"),
+            _("责任单位"),
+            _("包联领导"),
+            _("整改时限"),
+            _("季末状态"),
+        ],
         [
             [
                 r.code,

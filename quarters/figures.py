@@ -147,7 +147,9 @@ def _state_at(moment: datetime.datetime):
     timeline but no transition yet was 已登记; one with no timeline at all keeps its state."""
     last = _transitions_before(moment).order_by("-at", "-id").values("to_state")[:1]
     has_history = Exists(RiskEvent.objects.filter(risk=OuterRef("pk")).exclude(to_state=""))
-    fallback = Case(When(has_history, then=Value(State.REPORTED)), default=F("state"), output_field=CharField())
+    fallback = Case(
+        When(has_history, then=Value(State.REPORTED)), default=F("state"), output_field=CharField()
+    )
     return Coalesce(Subquery(last, output_field=CharField()), fallback, output_field=CharField())
 
 
@@ -221,9 +223,11 @@ def top_unit_path(path: str) -> str:
 def _snapshot_rows(snapshot: QuarterSnapshot, quarter: Quarter) -> list[SnapshotRisk]:
     units_by_path = {unit.path: unit for unit in Unit.objects.all()}
     rows = []
-    qs = facts(quarter).select_related(
-        "domain", "township", "owner_unit", "responsible", "leader_in_charge"
-    ).order_by("code")
+    qs = (
+        facts(quarter)
+        .select_related("domain", "township", "owner_unit", "responsible", "leader_in_charge")
+        .order_by("code")
+    )
     for risk in qs:
         top = units_by_path[top_unit_path(risk.owner_unit.path)]
         overdue_days = (quarter.end - risk.deadline).days if risk.f_overdue_end else 0
@@ -296,7 +300,9 @@ def _figures(snapshot: QuarterSnapshot) -> list[QuarterFigure]:
     ]
 
 
-def snapshot_quarter(quarter: Quarter, *, source: str = SnapshotSource.QUARTER_END) -> tuple[QuarterSnapshot, bool]:
+def snapshot_quarter(
+    quarter: Quarter, *, source: str = SnapshotSource.QUARTER_END
+) -> tuple[QuarterSnapshot, bool]:
     """Freeze ``quarter`` once; return (snapshot, created). A second call changes nothing."""
     if not quarter.has_ended():
         raise ValidationError(_("%(q)s 尚未结束，不能冻结。") % {"q": quarter.label})
@@ -305,7 +311,9 @@ def snapshot_quarter(quarter: Quarter, *, source: str = SnapshotSource.QUARTER_E
         return existing, False
     try:
         with transaction.atomic():
-            snapshot = QuarterSnapshot.objects.create(year=quarter.year, quarter=quarter.number, source=source)
+            snapshot = QuarterSnapshot.objects.create(
+                year=quarter.year, quarter=quarter.number, source=source
+            )
             SnapshotRisk.objects.bulk_create(_snapshot_rows(snapshot, quarter), batch_size=500)
             QuarterFigure.objects.bulk_create(_figures(snapshot), batch_size=500)
     except IntegrityError:

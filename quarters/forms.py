@@ -59,9 +59,9 @@ class MeetingForm(forms.ModelForm):
         )
         self.fields["risks"].queryset = visible_risks(user).order_by("-created_at")
         self.fields["risks"].label_from_instance = lambda r: f"{r.code} {r.title}"
-        self.fields["reports"].queryset = QuarterlyReport.objects.filter(submitted_at__isnull=False).select_related(
-            "unit"
-        )
+        self.fields["reports"].queryset = QuarterlyReport.objects.filter(
+            submitted_at__isnull=False
+        ).select_related("unit")
         _style(self)
 
     def clean(self):

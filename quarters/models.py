@@ -118,7 +118,9 @@ class MeetingKind(models.TextChoices):
 
 
 class ReviewMeeting(models.Model):
-    kind = models.CharField(_("类型"), max_length=16, choices=MeetingKind.choices, default=MeetingKind.QUARTERLY)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=MeetingKind.choices, default=MeetingKind.QUARTERLY
+    )
     year = models.PositiveIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"), null=True, blank=True)
     held_on = models.DateField(_("会议日期"))
@@ -127,7 +129,9 @@ class ReviewMeeting(models.Model):
     analysis = models.TextField(_("形势分析"))
     conclusions = models.TextField(_("研判结论"), blank=True)
     instructions = models.TextField(_("领导批示"), blank=True)
-    risks = models.ManyToManyField(Risk, blank=True, related_name="review_meetings", verbose_name=_("相关风险"))
+    risks = models.ManyToManyField(
+        Risk, blank=True, related_name="review_meetings", verbose_name=_("相关风险")
+    )
     reports = models.ManyToManyField(
         QuarterlyReport, blank=True, related_name="review_meetings", verbose_name=_("相关单位报告")
     )

@@ -12,7 +12,15 @@ from risks.models import LEVEL_ORDER, Level, QuarterlyReport, SupervisionLight, 
 from .figures import Quarter, ensure_snapshot
 from .models import MeetingKind, QuarterFigure, QuarterSnapshot, ReviewMeeting, SnapshotRisk
 
-FIGURES = ("open_at_start", "new", "closed", "closed_on_time", "overdue_at_end", "carried_over", "overdue_days")
+FIGURES = (
+    "open_at_start",
+    "new",
+    "closed",
+    "closed_on_time",
+    "overdue_at_end",
+    "carried_over",
+    "overdue_days",
+)
 FIGURE_LABELS = {
     "open_at_start": _("期初在办"),
     "new": _("本季新增"),
@@ -96,10 +104,14 @@ def _ranking(figures, kinds) -> list[dict]:
 
 def _light_counts(risks) -> dict:
     def count(light):
-        return Sum(Case(When(supervision_light=light, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        return Sum(
+            Case(When(supervision_light=light, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
 
     lights = risks.filter(open_at_end=True).aggregate(
-        yellow=count(SupervisionLight.YELLOW), red=count(SupervisionLight.RED), listed=count(SupervisionLight.LISTED)
+        yellow=count(SupervisionLight.YELLOW),
+        red=count(SupervisionLight.RED),
+        listed=count(SupervisionLight.LISTED),
     )
     return {key: value or 0 for key, value in lights.items()}
 
@@ -134,7 +146,9 @@ def build_report(quarter: Quarter, *, unit: Unit | None = None) -> dict:
     ]
     by_domain = [
         _clean(row)
-        for row in figures.values("domain", "domain__name", "domain__order").annotate(**_sums()).order_by("domain__order")
+        for row in figures.values("domain", "domain__name", "domain__order")
+        .annotate(**_sums())
+        .order_by("domain__order")
     ]
     levels = {
         (row["domain"], row["level"]): _clean(row)
@@ -155,9 +169,7 @@ def build_report(quarter: Quarter, *, unit: Unit | None = None) -> dict:
         .select_related("unit", "submitted_by")
         .order_by("unit__path")
     )
-    missing = expected_units(unit).exclude(
-        pk__in=submitted.values("unit")
-    ).order_by("path")
+    missing = expected_units(unit).exclude(pk__in=submitted.values("unit")).order_by("path")
     meetings = (
         ReviewMeeting.objects.filter(kind=MeetingKind.QUARTERLY, year=quarter.year, quarter=quarter.number)
         .select_related("signed_off_by")

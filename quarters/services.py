@@ -161,7 +161,9 @@ def directive_create_risk(*, by, directive: Directive, risk: Risk, cooperating_u
     """An assignment puts a risk on the ledger (source 上级交办), linked to the assignment."""
     if directive.kind != DirectiveKind.ASSIGNMENT:
         raise ValidationError(_("只有交办单可以生成台账风险。"))
-    if not can_issue(by) and not any(answers_for(by, r.unit) for r in directive.receipts.select_related("unit")):
+    if not can_issue(by) and not any(
+        answers_for(by, r.unit) for r in directive.receipts.select_related("unit")
+    ):
         raise NotAllowed(_("您不能为这份交办单登记风险。"))
     risk.source = Source.SUPERIOR
     risk = workflow.risk_create(by=by, risk=risk, cooperating_units=cooperating_units)
@@ -180,7 +182,9 @@ def receipts_needing_reminder(on: datetime.date | None = None):
     """
     on = on or today()
     return (
-        Receipt.objects.filter(Q(signed_at__isnull=True) | Q(answered_at__isnull=True, directive__deadline__lt=on))
+        Receipt.objects.filter(
+            Q(signed_at__isnull=True) | Q(answered_at__isnull=True, directive__deadline__lt=on)
+        )
         .select_related("directive", "unit")
         .order_by("directive__deadline", "id")
     )

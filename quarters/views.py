@@ -321,7 +321,9 @@ def directive_add_risk(request, pk):
     directive = _directive_or_404(request, pk)
     if directive.kind != "assignment":
         raise Http404(_("只有交办单可以生成台账风险。"))
-    if not (can_issue(request.user) or directive.receipts.filter(unit__in=_answerable(request.user)).exists()):
+    if not (
+        can_issue(request.user) or directive.receipts.filter(unit__in=_answerable(request.user)).exists()
+    ):
         raise PermissionDenied(_("您不能为这份交办单登记风险。"))
     form = RiskForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -341,7 +343,10 @@ def directive_add_risk(request, pk):
             return redirect("risks:detail", pk=risk.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "risks/risk_form.html", {"form": form, "creating": True, "directive": directive}, status=status
+        request,
+        "risks/risk_form.html",
+        {"form": form, "creating": True, "directive": directive},
+        status=status,
     )
 
 
@@ -351,4 +356,6 @@ def _answerable(user):
         return Unit.objects.none()
     if is_district_level(user) or is_admin(user):
         return Unit.objects.all()
-    return profile.unit.subtree() if profile.role == "unit_leader" else Unit.objects.filter(pk=profile.unit_id)
+    return (
+        profile.unit.subtree() if profile.role == "unit_leader" else Unit.objects.filter(pk=profile.unit_id)
+    )

@@ -86,7 +86,9 @@ class RiskFilter(df.FilterSet):
     open = df.BooleanFilter(label=_("只看未销号"), method="filter_open", widget=forms.CheckboxInput)
     on_time = df.BooleanFilter(label=_("按期销号"), method="filter_on_time", widget=forms.CheckboxInput)
     created = df.DateFromToRangeFilter(
-        field_name="created_at", label=_("登记日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+        field_name="created_at",
+        label=_("登记日期"),
+        widget=df.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     closed = df.DateFromToRangeFilter(
         field_name="closed_at", label=_("销号日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})

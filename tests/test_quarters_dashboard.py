@@ -13,7 +13,6 @@ from quarters.figures import Quarter, snapshot_quarter
 from risks.models import SupervisionLight
 
 from .factories import RiskFactory
-from .quarter_ledger import hand_ledger  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 d = datetime.date
@@ -56,7 +55,10 @@ def test_district_leader_sees_the_hand_counted_figures(client, hand_ledger, froz
     assert figures == {"open": 3, "new": 4, "closed": 3, "on_time": 2, "overdue": 2}
     assert context["on_time_rate"] == "66.7%"
     assert context["oldest"].pk == hand_ledger.d.pk and context["oldest_days"] == 76
-    assert {row["name"]: (row["open"], row["overdue"], row["closed"], row["on_time"]) for row in context["by_unit"]} == {
+    assert {
+        row["name"]: (row["open"], row["overdue"], row["closed"], row["on_time"])
+        for row in context["by_unit"]
+    } == {
         "修文镇": (1, 1, 2, 1),
         "东阳镇": (1, 1, 1, 1),
         "应急管理局": (1, 0, 0, 0),

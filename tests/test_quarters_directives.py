@@ -22,9 +22,15 @@ def today(frozen_today):
     return frozen_today(d(2026, 5, 4))
 
 
-def issue(by, units, *, kind=DirectiveKind.ASSIGNMENT, deadline=d(2026, 5, 20), color="", title="排查燃气隐患"):
+def issue(by, units, *, kind=DirectiveKind.ASSIGNMENT, deadline=None, color="", title="排查燃气隐患"):
     return services.directive_issue(
-        by=by, kind=kind, title=title, content="五一后全面排查", deadline=deadline, units=units, color=color
+        by=by,
+        kind=kind,
+        title=title,
+        content="五一后全面排查",
+        deadline=deadline or d(2026, 5, 20),
+        units=units,
+        color=color,
     )
 
 
@@ -48,7 +54,9 @@ def test_leader_issues_a_warning_to_two_units(client, district, leader, today):
     client.force_login(leader)
     response = client.post(reverse("quarters:directive_create"), form_data(district))
     directive = Directive.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("quarters:directive", args=[directive.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "quarters:directive", args=[directive.pk]
+    )
     assert (directive.kind, directive.color, directive.issued_by) == ("warning", "orange", leader)
     assert set(directive.receipts.values_list("unit__name", flat=True)) == {"修文镇", "东阳镇"}
     assert AuditEntry.objects.filter(object_type="quarters.directive", object_id=str(directive.pk)).exists()
@@ -125,7 +133,9 @@ def test_feedback_to_another_units_receipt_is_refused_and_saves_nothing(
     directive = issue(leader, [district.xiuwen, district.dongyang])
     theirs = directive.receipts.get(unit=district.xiuwen)
     client.force_login(official2)  # 东阳镇 sees the directive (it received it too) but not 修文镇's part
-    response = client.post(reverse("quarters:receipt_answer", args=[theirs.pk]), {f"r{theirs.pk}-text": "代答"})
+    response = client.post(
+        reverse("quarters:receipt_answer", args=[theirs.pk]), {f"r{theirs.pk}-text": "代答"}
+    )
     assert response.status_code == 403
     assert client.post(reverse("quarters:receipt_sign", args=[theirs.pk])).status_code == 403
     theirs.refresh_from_db()
@@ -137,7 +147,12 @@ def test_a_directive_not_sent_to_my_unit_is_invisible(client, district, leader, 
     receipt = directive.receipts.get()
     client.force_login(official2)
     assert client.get(reverse("quarters:directive", args=[directive.pk])).status_code == 404
-    assert client.post(reverse("quarters:receipt_answer", args=[receipt.pk]), {f"r{receipt.pk}-text": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("quarters:receipt_answer", args=[receipt.pk]), {f"r{receipt.pk}-text": "x"}
+        ).status_code
+        == 404
+    )
     assert "排查燃气隐患" not in client.get(reverse("quarters:directives")).content.decode()
     receipt.refresh_from_db()
     assert receipt.answered_at is None
@@ -175,7 +190,9 @@ def test_unit_leader_answers_for_his_villages(district, leader, unitleader, toda
     assert receipt.signed_by == unitleader and receipt.answered_at
 
 
-def test_my_work_shows_what_my_unit_must_sign_for_or_answer(client, district, leader, official, official2, today):
+def test_my_work_shows_what_my_unit_must_sign_for_or_answer(
+    client, district, leader, official, official2, today
+):
     directive = issue(leader, [district.xiuwen], title="交办：清理违规充电")
     client.force_login(official)
     html = client.get(reverse("risks:my_work")).content.decode()
@@ -191,8 +208,12 @@ def test_receipts_needing_reminder_are_unsigned_or_unanswered_past_the_deadline(
     district, leader, official, official2, frozen_today
 ):
     frozen_today(d(2026, 5, 4))
-    directive = issue(leader, [district.xiuwen, district.dongyang, district.emergency], deadline=d(2026, 5, 10))
-    xiuwen, dongyang, emergency = (directive.receipts.get(unit=u) for u in (district.xiuwen, district.dongyang, district.emergency))
+    directive = issue(
+        leader, [district.xiuwen, district.dongyang, district.emergency], deadline=d(2026, 5, 10)
+    )
+    xiuwen, dongyang, emergency = (
+        directive.receipts.get(unit=u) for u in (district.xiuwen, district.dongyang, district.emergency)
+    )
     services.receipt_sign(by=official, receipt=xiuwen)
     services.receipt_answer(by=official2, receipt=dongyang, text="已办结")
     assert set(services.receipts_needing_reminder(d(2026, 5, 10))) == {emergency}
@@ -220,8 +241,14 @@ def test_directive_list_query_count_is_constant(client, district, leader, today)
 def test_an_assignment_creates_a_risk_in_the_ledger(district, leader, today):
     directive = issue(leader, [district.xiuwen])
     risk = RiskFactory.build(
-        title="违规充电隐患", township=district.xiuwen, owner_unit=district.xiuwen, domain=societal_domain(),
-        level=Level.GENERAL, deadline=d(2026, 6, 1), created_by=leader, updated_by=leader,
+        title="违规充电隐患",
+        township=district.xiuwen,
+        owner_unit=district.xiuwen,
+        domain=societal_domain(),
+        level=Level.GENERAL,
+        deadline=d(2026, 6, 1),
+        created_by=leader,
+        updated_by=leader,
     )
     risk = services.directive_create_risk(by=leader, directive=directive, risk=risk)
     assert risk.pk and risk.code.startswith("YC-2026-")
@@ -284,7 +311,11 @@ def test_leader_records_and_signs_off_a_review(client, district, leader, today):
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"quarter": ""}, "季度研判会须注明季度"), ({"quarter": "5"}, "5"), ({"attendees": ""}, "这个字段是必填项")],
+    [
+        ({"quarter": ""}, "季度研判会须注明季度"),
+        ({"quarter": "5"}, "5"),
+        ({"attendees": ""}, "这个字段是必填项"),
+    ],
 )
 def test_bad_meeting_gets_a_message_and_saves_nothing(client, district, leader, today, overrides, message):
     client.force_login(leader)

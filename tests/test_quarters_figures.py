@@ -14,7 +14,7 @@ from risks import workflow
 from risks.models import Level, Risk, State
 
 from .factories import RiskFactory
-from .quarter_ledger import Q1_DISTRICT, Q2_DISTRICT, Q2_XIUWEN, hand_ledger  # noqa: F401
+from .quarter_ledger import Q1_DISTRICT, Q2_DISTRICT, Q2_XIUWEN
 
 pytestmark = pytest.mark.django_db
 d = datetime.date
@@ -78,7 +78,9 @@ def test_snapshot_freezes_the_hand_counted_figures_once(hand_ledger, frozen_toda
     figures = totals(snapshot, None)
     assert {k: figures[k] for k in Q2_DISTRICT} == Q2_DISTRICT
     assert {k: totals(snapshot, hand_ledger.district.xiuwen)[k] for k in Q2_XIUWEN} == Q2_XIUWEN
-    assert set(SnapshotRisk.objects.filter(snapshot=snapshot).values_list("title", flat=True)) == set("ABDEFGH")
+    assert set(SnapshotRisk.objects.filter(snapshot=snapshot).values_list("title", flat=True)) == set(
+        "ABDEFGH"
+    )
     d_row = SnapshotRisk.objects.get(snapshot=snapshot, title="D")
     assert (d_row.overdue_at_end, d_row.overdue_days, d_row.state) == (True, 76, State.IN_PROGRESS)
     # Cells per owner unit × domain × level: 修文镇 一般/较大, 东阳镇 重大/一般, 应急管理局 低.
@@ -99,7 +101,9 @@ def test_snapshot_refuses_a_quarter_that_has_not_ended(hand_ledger, frozen_today
 def test_risks_without_a_timeline_count_by_their_current_state(district, frozen_today):
     # Imported rows have no transitions: their state and closed_at stand for the history.
     frozen_today(d(2026, 5, 1))
-    RiskFactory(township=district.xiuwen, found_on=d(2026, 4, 2), deadline=d(2026, 4, 20), state=State.IN_PROGRESS)
+    RiskFactory(
+        township=district.xiuwen, found_on=d(2026, 4, 2), deadline=d(2026, 4, 20), state=State.IN_PROGRESS
+    )
     RiskFactory(
         township=district.xiuwen,
         found_on=d(2026, 4, 2),

@@ -18,13 +18,12 @@ from quarters.models import MeetingKind, QuarterSnapshot, ReviewMeeting, Snapsho
 from risks import workflow
 from risks.models import AuditAction, AuditEntry, QuarterlyReport, Risk
 
+from .quarter_ledger import Q2_DISTRICT, Q2_XIUWEN
 from .requires import requires_poppler
-from .quarter_ledger import Q2_DISTRICT, Q2_XIUWEN, hand_ledger  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 d = datetime.date
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-
 
 
 def url(year=2026, quarter=2, fmt=None):
@@ -55,11 +54,24 @@ def test_report_gives_the_hand_counted_figures(client, after_q2, leader):
     assert overview["new"]["qoq"] == "0（0.0%）" and overview["closed"]["qoq"] == "+2（+200.0%）"
     assert overview["carried_over"]["yoy"] == "+3"
     assert [r.title for r in response.context["key_risks"]] == ["D", "B"]
-    townships = [(r["name"], r["place"], r["on_time_rate_text"], r["overdue_days"]) for r in response.context["townships"]]
+    townships = [
+        (r["name"], r["place"], r["on_time_rate_text"], r["overdue_days"])
+        for r in response.context["townships"]
+    ]
     assert townships == [("东阳镇", 1, "100.0%", 76), ("修文镇", 2, "50.0%", 20)]
-    assert [(r["name"], r["on_time_rate_text"]) for r in response.context["departments"]] == [("应急管理局", "—")]
+    assert [(r["name"], r["on_time_rate_text"]) for r in response.context["departments"]] == [
+        ("应急管理局", "—")
+    ]
     html = response.content.decode()
-    for heading in ("一、总体形势", "二、分领域研判", "三、重点风险清单", "四、整改成效", "五、排名通报", "六、单位季度报告", "七、季度研判会议"):
+    for heading in (
+        "一、总体形势",
+        "二、分领域研判",
+        "三、重点风险清单",
+        "四、整改成效",
+        "五、排名通报",
+        "六、单位季度报告",
+        "七、季度研判会议",
+    ):
         assert heading in html
     assert "期初在办风险隐患 3 条，本季新增 4 条，销号 3 条（其中按期销号 2 条）" in html
     # A report of an older quarter is frozen from the timeline on first view.
@@ -129,7 +141,11 @@ def test_excel_gives_the_hand_counted_figures_and_the_quarters_ledger(client, af
     assert response["Content-Disposition"] == 'attachment; filename="quarter-report-2026Q2.xlsx"'
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["总体形势", "分领域", "乡镇排名", "部门排名", "重点风险", "本季台账"]
-    overview = {row[0]: row[1] for row in workbook["总体形势"].iter_rows(min_row=2, values_only=True) if row and row[0]}
+    overview = {
+        row[0]: row[1]
+        for row in workbook["总体形势"].iter_rows(min_row=2, values_only=True)
+        if row and row[0]
+    }
     assert overview["期初在办"] == 3 and overview["本季新增"] == 4 and overview["本季销号"] == 3
     assert overview["按期销号"] == 2 and overview["期末逾期"] == 2 and overview["结转下季"] == 3
     assert overview["逾期天数合计"] == 96 and overview["按期销号率"] == "66.7%"
@@ -137,7 +153,10 @@ def test_excel_gives_the_hand_counted_figures_and_the_quarters_ledger(client, af
     assert sorted(row[2] for row in ledger) == list("ABDEFGH")
     d_row = next(row for row in ledger if row[2] == "D")
     assert d_row[4] == "重大" and d_row[-2] == "是" and d_row[-1] == 76
-    assert [row[1] for row in workbook["乡镇排名"].iter_rows(min_row=2, values_only=True)] == ["东阳镇", "修文镇"]
+    assert [row[1] for row in workbook["乡镇排名"].iter_rows(min_row=2, values_only=True)] == [
+        "东阳镇",
+        "修文镇",
+    ]
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, object_id="2026Q2").count() == 1
 
 
@@ -150,16 +169,26 @@ def test_pdf_holds_the_chinese_headings_and_figures(client, after_q2, leader, tm
     path.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", "", text)
-    for heading in ("2026年第二季度安全风险研判报告", "一、总体形势", "二、分领域研判", "三、重点风险清单", "五、排名通报"):
+    for heading in (
+        "2026年第二季度安全风险研判报告",
+        "一、总体形势",
+        "二、分领域研判",
+        "三、重点风险清单",
+        "五、排名通报",
+    ):
         assert heading in flat
     assert "期初在办风险隐患3条，本季新增4条，销号3条（其中按期销号2条）" in flat
     assert "按期销号率66.7%" in flat
     assert "—1—" in flat  # page numbers
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    assert "CJK" in fonts and " yes " in fonts  # a CJK font, embedded
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all("yes" in row[-5:-3] for row in rows), fonts  # every font embedded
+    assert any("CJK" in row[0] or "WenQuanYi" in row[0] for row in rows), fonts  # a Chinese font
 
 
-def test_report_shows_the_review_meeting_and_the_units_reports(client, after_q2, leader, unitleader, official, district):
+def test_report_shows_the_review_meeting_and_the_units_reports(
+    client, after_q2, leader, unitleader, official, district
+):
     meeting = services.meeting_record(
         by=leader,
         meeting=ReviewMeeting(
@@ -176,10 +205,17 @@ def test_report_shows_the_review_meeting_and_the_units_reports(client, after_q2,
     )
     services.meeting_sign_off(by=leader, meeting=meeting)
     QuarterlyReport.objects.create(
-        unit=district.xiuwen, year=2026, quarter=2, analysis="本镇形势平稳。", submitted_by=official, submitted_at=timezone.now()
+        unit=district.xiuwen,
+        year=2026,
+        quarter=2,
+        analysis="本镇形势平稳。",
+        submitted_by=official,
+        submitted_at=timezone.now(),
     )
     html = get(client, leader, url()).content.decode()
-    assert "二季度研判会" in html and "限期销号。" in html and after_q2.d.code in html and "已由 周区长" in html
+    assert (
+        "二季度研判会" in html and "限期销号。" in html and after_q2.d.code in html and "已由 周区长" in html
+    )
     assert "本镇形势平稳。" in html
     missing = html.split("未报送单位：")[1].split("</p>")[0]
     assert "东阳镇" in missing and "应急管理局" in missing and "修文镇" not in missing
