@@ -170,6 +170,7 @@ def build_dashboard(user, unit: Unit | None, *, on: datetime.date | None = None)
             "carried": _("在办（期末）"),
             "overdue": _("逾期（期末）"),
             "open": _("在办"),
+            "overdueNow": _("逾期"),
         },
     }
     return {

@@ -44,7 +44,7 @@
       yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: data.names.open, type: "bar", data: data.unitOpen, itemStyle: { color: "#1f3a5f" } },
-        { name: data.names.overdue, type: "bar", data: data.unitOverdue, itemStyle: { color: "#b42318" } },
+        { name: data.names.overdueNow, type: "bar", data: data.unitOverdue, itemStyle: { color: "#b42318" } },
       ],
     }, [data.unitOpenLinks, data.unitOverdueLinks]);
 
