@@ -187,6 +187,7 @@ def build_dashboard(user, unit: Unit | None, *, on: datetime.date | None = None)
         "by_domain": by_domain,
         "level_totals": level_totals,
         "open_total": figures["open"],
+        "open_url": links.open(),
         "by_unit": by_unit,
         "trend": trend,
         "chart": chart,

@@ -194,19 +194,26 @@ def facts(quarter: Quarter, queryset=None):
     )
 
 
-def _count(flag: str):
-    return Sum(Case(When(**{flag: True}, then=Value(1)), default=Value(0), output_field=IntegerField()))
+def count_where(**lookup):
+    """A conditional count: how many rows match ``lookup`` (works in aggregate and GROUP BY)."""
+    return Sum(Case(When(**lookup, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+# Each counted figure: the flag annotated by facts(), and the frozen SnapshotRisk field.
+COUNTED = {
+    "open_at_start": ("f_open_start", "open_at_start"),
+    "new": ("f_new", "is_new"),
+    "closed": ("f_closed", "closed"),
+    "closed_on_time": ("f_on_time", "closed_on_time"),
+    "carried_over": ("f_open_end", "open_at_end"),
+    "overdue_at_end": ("f_overdue_end", "overdue_at_end"),
+}
 
 
 def history_totals(quarter: Quarter, queryset=None) -> dict:
     """The quarter's totals computed from the timeline in one query (no snapshot needed)."""
     totals = facts(quarter, queryset).aggregate(
-        open_at_start=_count("f_open_start"),
-        new=_count("f_new"),
-        closed=_count("f_closed"),
-        closed_on_time=_count("f_on_time"),
-        carried_over=_count("f_open_end"),
-        overdue_at_end=_count("f_overdue_end"),
+        **{name: count_where(**{flag: True}) for name, (flag, _field) in COUNTED.items()}
     )
     return {key: value or 0 for key, value in totals.items()}
 
@@ -270,13 +277,8 @@ def _figures(snapshot: QuarterSnapshot) -> list[QuarterFigure]:
         SnapshotRisk.objects.filter(snapshot=snapshot)
         .values("owner_unit", "owner_path", "top_unit", "domain", "level")
         .annotate(
-            n_open_start=_count("open_at_start"),
-            n_new=_count("is_new"),
-            n_closed=_count("closed"),
-            n_on_time=_count("closed_on_time"),
-            n_overdue=_count("overdue_at_end"),
-            n_carried=_count("open_at_end"),
-            n_days=Sum("overdue_days"),
+            **{f"n_{name}": count_where(**{field: True}) for name, (_flag, field) in COUNTED.items()},
+            n_overdue_days=Sum("overdue_days"),
         )
         .order_by("owner_path", "domain", "level")
     )
@@ -288,13 +290,8 @@ def _figures(snapshot: QuarterSnapshot) -> list[QuarterFigure]:
             top_unit_id=cell["top_unit"],
             domain_id=cell["domain"],
             level=cell["level"],
-            open_at_start=cell["n_open_start"],
-            new=cell["n_new"],
-            closed=cell["n_closed"],
-            closed_on_time=cell["n_on_time"],
-            overdue_at_end=cell["n_overdue"],
-            carried_over=cell["n_carried"],
-            overdue_days=cell["n_days"] or 0,
+            overdue_days=cell["n_overdue_days"] or 0,
+            **{name: cell[f"n_{name}"] or 0 for name in COUNTED},
         )
         for cell in cells
     ]

@@ -6,15 +6,22 @@ aggregated from them (QuarterFigure). Reports read only these rows, so a past qu
 never changes when risks change later.
 """
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from risks.models import Domain, Level, QuarterlyReport, Risk, State, SupervisionLight, Unit, UnitKind
+from risks.models import (
+    Domain,
+    Level,
+    QuarterlyReport,
+    Risk,
+    State,
+    SupervisionLight,
+    Unit,
+    UnitKind,
+    attachment_path,
+)
 
 
 class SnapshotSource(models.TextChoices):
@@ -230,14 +237,9 @@ class Receipt(models.Model):
         return f"{self.directive} → {self.unit}"
 
 
-def receipt_file_path(instance, filename):
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"receipts/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
-
-
 class ReceiptAttachment(models.Model):
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=receipt_file_path, max_length=200)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

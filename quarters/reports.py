@@ -4,12 +4,12 @@ The same dictionary feeds the HTML page, the PDF and the Excel workbook, so the 
 A unit leader's report counts only risks owned by his unit's subtree.
 """
 
-from django.db.models import Case, IntegerField, Q, Sum, Value, When
+from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from risks.models import LEVEL_ORDER, Level, QuarterlyReport, SupervisionLight, Unit, UnitKind
 
-from .figures import Quarter, ensure_snapshot
+from .figures import Quarter, count_where, ensure_snapshot
 from .models import MeetingKind, QuarterFigure, QuarterSnapshot, ReviewMeeting, SnapshotRisk
 
 FIGURES = (
@@ -103,15 +103,11 @@ def _ranking(figures, kinds) -> list[dict]:
 
 
 def _light_counts(risks) -> dict:
-    def count(light):
-        return Sum(
-            Case(When(supervision_light=light, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-
     lights = risks.filter(open_at_end=True).aggregate(
-        yellow=count(SupervisionLight.YELLOW),
-        red=count(SupervisionLight.RED),
-        listed=count(SupervisionLight.LISTED),
+        **{
+            light: count_where(supervision_light=light)
+            for light in (SupervisionLight.YELLOW, SupervisionLight.RED, SupervisionLight.LISTED)
+        }
     )
     return {key: value or 0 for key, value in lights.items()}
 

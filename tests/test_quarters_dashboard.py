@@ -42,6 +42,7 @@ def all_links(context) -> list[tuple[int, str]]:
         pairs.append((row["total"], row["url"]))
         pairs += [(cell["value"], cell["url"]) for cell in row["cells"]]
     pairs += [(total["value"], total["url"]) for total in context["level_totals"]]
+    pairs.append((context["open_total"], context["open_url"]))
     for row in context["by_unit"]:
         for key in ("open", "overdue", "closed", "on_time"):
             pairs.append((row[key], row[f"{key}_url"]))
