@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from risks import audit
+from risks.attachments import download_response
 from risks.forms import RiskForm
 from risks.models import AuditAction, Unit
 from risks.permissions import NotAllowed, is_admin, is_district_level, profile_of, visible_units
@@ -302,16 +303,8 @@ def receipt_file(request, pk):
     except ReceiptAttachment.DoesNotExist:
         raise Http404(_("没有找到这个附件。")) from None
     _directive_or_404(request, attachment.receipt.directive_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("附件文件已丢失，请联系管理员。")) from None
+    response = download_response(attachment)
     audit.record(actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment)
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -24,43 +24,32 @@
     }
 
     var grid = { left: 40, right: 16, top: 36, bottom: 60, containLabel: true };
-    var rotated = { interval: 0, rotate: 30 };
-    make("chart-domain", {
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: grid,
-      xAxis: { type: "category", data: data.domains, axisLabel: rotated },
-      yAxis: { type: "value", minInterval: 1 },
-      series: data.levels.map(function (name, i) {
-        return { name: name, type: "bar", stack: "level", data: data.domainSeries[i], itemStyle: { color: levelColors[i] } };
-      }),
-    }, data.domainLinks);
+    function axes(categories, rotate, series) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        grid: grid,
+        xAxis: { type: "category", data: categories, axisLabel: rotate ? { interval: 0, rotate: 30 } : {} },
+        yAxis: { type: "value", minInterval: 1 },
+        series: series,
+      };
+    }
 
-    make("chart-units", {
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: grid,
-      xAxis: { type: "category", data: data.units, axisLabel: rotated },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [
-        { name: data.names.open, type: "bar", data: data.unitOpen, itemStyle: { color: "#1f3a5f" } },
-        { name: data.names.overdueNow, type: "bar", data: data.unitOverdue, itemStyle: { color: "#b42318" } },
-      ],
-    }, [data.unitOpenLinks, data.unitOverdueLinks]);
+    make("chart-domain", axes(data.domains, true, data.levels.map(function (name, i) {
+      return { name: name, type: "bar", stack: "level", data: data.domainSeries[i], itemStyle: { color: levelColors[i] } };
+    })), data.domainLinks);
 
-    make("chart-trend", {
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: grid,
-      xAxis: { type: "category", data: data.trendLabels },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [
-        { name: data.names.new, type: "line", data: data.trendNew },
-        { name: data.names.closed, type: "line", data: data.trendClosed },
-        { name: data.names.carried, type: "line", data: data.trendCarried },
-        { name: data.names.overdue, type: "line", data: data.trendOverdue, itemStyle: { color: "#b42318" } },
-      ],
-    });
+    make("chart-units", axes(data.units, true, [
+      { name: data.names.open, type: "bar", data: data.unitOpen, itemStyle: { color: "#1f3a5f" } },
+      { name: data.names.overdueNow, type: "bar", data: data.unitOverdue, itemStyle: { color: "#b42318" } },
+    ]), [data.unitOpenLinks, data.unitOverdueLinks]);
+
+    make("chart-trend", axes(data.trendLabels, false, [
+      { name: data.names.new, type: "line", data: data.trendNew },
+      { name: data.names.closed, type: "line", data: data.trendClosed },
+      { name: data.names.carried, type: "line", data: data.trendCarried },
+      { name: data.names.overdue, type: "line", data: data.trendOverdue, itemStyle: { color: "#b42318" } },
+    ]));
 
     window.addEventListener("resize", function () {
       charts.forEach(function (chart) { chart.resize(); });
