@@ -190,16 +190,21 @@ def receipts_needing_reminder(on: datetime.date | None = None):
     )
 
 
+def units_answered_by(user):
+    """Units whose receipts the person signs for and answers: an official's own unit, a unit
+    leader's subtree (rule: quarters.permissions.answers_for)."""
+    profile = profile_of(user)
+    if profile is None or not user.is_active or profile.role not in (Role.OFFICIAL, Role.UNIT_LEADER):
+        return Unit.objects.none()
+    if profile.role == Role.UNIT_LEADER:
+        return profile.unit.subtree()
+    return Unit.objects.filter(pk=profile.unit_id)
+
+
 def open_receipts_of(user):
     """Receipts the person's unit has to sign for or answer (for "my work")."""
-    profile = profile_of(user)
-    if profile is None or profile.role not in (Role.OFFICIAL, Role.UNIT_LEADER):
-        return Receipt.objects.none()
-    units = Unit.objects.filter(pk=profile.unit_id)
-    if profile.role == Role.UNIT_LEADER:
-        units = profile.unit.subtree()
     return (
-        Receipt.objects.filter(unit__in=units, answered_at__isnull=True)
+        Receipt.objects.filter(unit__in=units_answered_by(user), answered_at__isnull=True)
         .select_related("directive", "unit")
         .order_by("directive__deadline", "id")
     )

@@ -11,15 +11,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from risks import audit
 from risks.attachments import download_response
 from risks.forms import RiskForm
-from risks.models import AuditAction, Unit
-from risks.permissions import NotAllowed, is_admin, is_district_level, profile_of, visible_units
+from risks.models import AuditAction
+from risks.permissions import NotAllowed, profile_of, visible_units
 
 from . import services
 from .dashboard import build_dashboard
 from .exports import report_pdf, report_xlsx
 from .figures import last_quarters, parse_quarter
 from .forms import AnswerForm, DirectiveForm, MeetingForm
-from .models import Directive, Receipt, ReceiptAttachment, ReviewMeeting
+from .models import Directive, DirectiveKind, Receipt, ReceiptAttachment, ReviewMeeting
 from .permissions import answers_for, can_issue, can_sign_off, can_view_quarter, quarter_scope
 from .reports import build_report
 
@@ -245,7 +245,7 @@ def directive_detail(request, pk):
             "directive": directive,
             "rows": rows,
             "risks": directive.risks.order_by("code"),
-            "can_add_risk": directive.kind == "assignment"
+            "can_add_risk": directive.kind == DirectiveKind.ASSIGNMENT
             and (can_issue(request.user) or any(row["mine"] for row in rows)),
         },
     )
@@ -312,10 +312,11 @@ def receipt_file(request, pk):
 def directive_add_risk(request, pk):
     """An assignment puts a risk on the ledger (来源：上级交办)."""
     directive = _directive_or_404(request, pk)
-    if directive.kind != "assignment":
+    if directive.kind != DirectiveKind.ASSIGNMENT:
         raise Http404(_("只有交办单可以生成台账风险。"))
     if not (
-        can_issue(request.user) or directive.receipts.filter(unit__in=_answerable(request.user)).exists()
+        can_issue(request.user)
+        or directive.receipts.filter(unit__in=services.units_answered_by(request.user)).exists()
     ):
         raise PermissionDenied(_("您不能为这份交办单登记风险。"))
     form = RiskForm(request.POST or None, request.FILES or None, user=request.user)
@@ -340,15 +341,4 @@ def directive_add_risk(request, pk):
         "risks/risk_form.html",
         {"form": form, "creating": True, "directive": directive},
         status=status,
-    )
-
-
-def _answerable(user):
-    profile = profile_of(user)
-    if profile is None:
-        return Unit.objects.none()
-    if is_district_level(user) or is_admin(user):
-        return Unit.objects.all()
-    return (
-        profile.unit.subtree() if profile.role == "unit_leader" else Unit.objects.filter(pk=profile.unit_id)
     )

@@ -273,8 +273,30 @@ def test_assignment_risk_page_for_an_outsider_is_404(client, district, leader, o
 def test_receiving_unit_logs_a_risk_from_the_assignment_page(client, district, leader, official, today):
     directive = issue(leader, [district.xiuwen])
     client.force_login(official)
-    response = client.get(reverse("quarters:directive_add_risk", args=[directive.pk]))
-    assert response.status_code == 200
+    page = reverse("quarters:directive_add_risk", args=[directive.pk])
+    assert client.get(page).status_code == 200
+    data = {
+        "title": "交办发现的燃气隐患",
+        "domain": societal_domain().pk,
+        "level": Level.GENERAL,
+        "source": "inspection",
+        "found_on": "2026-05-04",
+        "township": district.xiuwen.pk,
+        "owner_unit": district.xiuwen.pk,
+        "deadline": "2026-06-04",
+    }
+    bad = client.post(page, data | {"deadline": "2026-05-01"})
+    assert bad.status_code == 400 and not Risk.objects.exists()
+    response = client.post(page, data)
+    risk = Risk.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("risks:detail", args=[risk.pk])
+    assert risk.source == Source.SUPERIOR and list(directive.risks.all()) == [risk]
+
+
+def test_warning_has_no_risk_page(client, district, leader, today):
+    directive = issue(leader, [district.xiuwen], kind=DirectiveKind.WARNING, color=WarningColor.RED)
+    client.force_login(leader)
+    assert client.get(reverse("quarters:directive_add_risk", args=[directive.pk])).status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------
