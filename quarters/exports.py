@@ -2,6 +2,7 @@
 
 import io
 
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +15,12 @@ from risks.models import Level, State
 
 def report_pdf(report: dict, *, base_url: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only the PDF download needs.
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     html = render_to_string("quarters/report_pdf.html", report)
-    return HTML(string=html, base_url=base_url).write_pdf()
+    # A stylesheet file, not a <style> element: templates carry nothing inline (CSP).
+    stylesheet = CSS(filename=finders.find("css/report-pdf.css"))
+    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet])
 
 
 def _sheet(wb, title: str, header: list, rows: list, widths=None):
