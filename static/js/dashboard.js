@@ -26,7 +26,8 @@
     var grid = { left: 40, right: 16, top: 36, bottom: 60, containLabel: true };
     function axes(categories, rotate, series) {
       return {
-        tooltip: { trigger: "axis" },
+        // richText: the tooltip is drawn on the canvas, not as HTML with inline styles (CSP).
+        tooltip: { trigger: "axis", renderMode: "richText" },
         legend: { top: 0 },
         grid: grid,
         xAxis: { type: "category", data: categories, axisLabel: rotate ? { interval: 0, rotate: 30 } : {} },
