@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from notifications.calendar import due_date
+
 from .models import (
     GRASSROOTS_KINDS,
     TERRITORY_KINDS,
@@ -50,6 +52,19 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def empty_choice_reads_well(field: forms.Field) -> None:
+    """Django's "---------" as the empty choice reads badly: say "请选择" (please choose)."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label is not None:
+            field.empty_label = _("请选择")
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] in ("", None):
+            field.choices = [("", _("请选择")), *choices[1:]]
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         name = display_name(user)
@@ -83,6 +98,13 @@ class RiskForm(forms.ModelForm):
 
     attachments = MultipleFileField(label=_("附件（照片、PDF 等）"), required=False)
     reason = forms.CharField(label=_("修改说明"), required=False, max_length=500)
+    deadline_working_days = forms.IntegerField(
+        label=_("或：发现后几个工作日"),
+        required=False,
+        min_value=1,
+        max_value=250,
+        help_text=_("按节假日和调休安排计算整改时限（不含发现当天），填写后以此为准。"),
+    )
 
     class Meta:
         model = Risk
@@ -141,6 +163,7 @@ class RiskForm(forms.ModelForm):
             f["responsible"].disabled = True
             if not can_change_deadline_directly(user, self.instance):
                 f["deadline"].disabled = True
+                del f["deadline_working_days"]
         else:
             del f["reason"]
             unit = unit_of(user)
@@ -154,6 +177,7 @@ class RiskForm(forms.ModelForm):
                     self.initial.setdefault("village", unit)
             self.initial.setdefault("found_on", today())
         for name, field in f.items():
+            empty_choice_reads_well(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -172,6 +196,13 @@ class RiskForm(forms.ModelForm):
                 "category",
             ):
                 widget.attrs["data-searchable"] = "1"
+        if "deadline_working_days" in f:
+            # A date or a number of working days: either one gives the deadline.
+            f["deadline"].required = False
+            names = list(f)
+            names.remove("deadline_working_days")
+            names.insert(names.index("deadline") + 1, "deadline_working_days")
+            self.order_fields(names)
 
     @staticmethod
     def _territory_of(unit: Unit):
@@ -190,6 +221,16 @@ class RiskForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        working_days = data.get("deadline_working_days")
+        if working_days and data.get("found_on"):
+            data["deadline"] = due_date(data["found_on"], working_days)
+        elif (
+            "deadline_working_days" in self.fields
+            and not data.get("deadline")
+            and "deadline" not in self.errors
+        ):
+            # Django's own "required" message, as for any other empty required field.
+            self.add_error("deadline", self.fields["deadline"].error_messages["required"])
         found_on, deadline = data.get("found_on"), data.get("deadline")
         if found_on and deadline and deadline < found_on:
             self.add_error("deadline", _("整改时限不能早于发现日期。"))
@@ -245,6 +286,7 @@ class ActionForm(forms.Form):
         if "new_deadline" in self.fields:
             self.fields["new_deadline"].required = True
         for name, field in self.fields.items():
+            empty_choice_reads_well(field)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             if name in ("responsible", "to_unit"):

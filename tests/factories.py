@@ -5,6 +5,7 @@ tests that move a risk through its life use the services in risks.workflow (conf
 """
 
 import datetime
+from importlib import import_module
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -95,7 +96,13 @@ def person(*, role: str, unit: Unit, **user_fields):
 
 
 def societal_domain() -> Domain:
-    return Domain.objects.get(code="societal")  # loaded by migration 0002
+    """社会安全, loaded by migration 0002 — and loaded again when an earlier transactional test
+    (the live-server browser tests, for example) emptied every table, the domains included."""
+    if not Domain.objects.filter(code="societal").exists():
+        from django.apps import apps
+
+        import_module("risks.migrations.0002_domains_and_categories").load(apps, None)
+    return Domain.objects.get(code="societal")
 
 
 class RiskFactory(factory.django.DjangoModelFactory):
@@ -133,3 +140,25 @@ def png_upload(name: str = "现场照片.png") -> SimpleUploadedFile:
 
 def pdf_upload(name: str = "整改报告.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def due_risk(*, unit: Unit, responsible, deadline: datetime.date, **fields) -> Risk:
+    """An in-progress risk of ``unit`` with ``responsible`` and ``deadline``, saved directly: the
+    reminder tests' starting point (found long before its deadline)."""
+    from risks.models import State
+
+    fields.setdefault("state", State.IN_PROGRESS)
+    fields.setdefault("level", Level.GENERAL)
+    # Get or create: an earlier transactional test's flush empties the migrated domains too.
+    fields.setdefault(
+        "domain", Domain.objects.get_or_create(code="societal", defaults={"name": "社会安全"})[0]
+    )
+    fields.setdefault("found_on", deadline - datetime.timedelta(days=200))
+    return RiskFactory(
+        township=unit,
+        owner_unit=unit,
+        responsible=responsible,
+        deadline=deadline,
+        created_by=responsible,
+        **fields,
+    )

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "risks",
     "accounts",
+    "notifications",
     "quarters",
 ]
 
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
+                "notifications.context_processors.unread",
                 "quarters.context_processors.navigation",
             ],
         },
@@ -206,6 +208,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-filter's empty choice: "全部" (any) rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -266,7 +270,21 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {
+# Every entry has `expires`: a message the workers could not take in time (broker or workers
+# down) is dropped rather than run late in a pile; the next run catches up from the database.
+# The sweep runs hourly in the working day: it is idempotent, so the extra runs only catch up
+# what a missed run (or a risk changed since) left due; deliveries and retries every 5 minutes.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "notifications.send_reminders",
+        "schedule": crontab(minute=5, hour="7-22"),
+        "options": {"expires": 50 * 60},
+    },
+    "deliver-notifications": {
+        "task": "notifications.deliver",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # Freeze the quarter that just ended (a no-op when it is frozen already): daily in the first
     # days after a quarter's end, so a missed run catches up the next day.
     "snapshot-quarter": {
@@ -275,6 +293,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 6 * 60 * 60},
     },
 }
+
+# Links in e-mails and robot messages point here (scheme and host as users reach the site).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle"}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("quarters.urls")),
     path("", include("risks.urls")),
 ]
