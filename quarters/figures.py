@@ -43,12 +43,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from risks.models import OPEN_STATES, Risk, RiskEvent, State, Unit, display_name, today
 
 from .models import QuarterFigure, QuarterSnapshot, SnapshotRisk, SnapshotSource
 
-QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+QUARTER_NAMES = {1: gettext_lazy("一"), 2: gettext_lazy("二"), 3: gettext_lazy("三"), 4: gettext_lazy("四")}
 FIRST_YEAR = 2000
 
 

@@ -42,23 +42,38 @@ def report_index(request):
     return render(request, "quarters/report_index.html", {"quarters": quarters, "unit": unit})
 
 
+class QuarterUnavailable(Exception):
+    pass
+
+
 def _report(request, year, quarter):
     unit = quarter_scope(request.user)
     try:
         which = parse_quarter(year, quarter, ended=True)
     except ValidationError as error:
-        raise Http404(" ".join(error.messages)) from None
+        raise QuarterUnavailable(*error.messages) from None
     return build_report(which, unit=unit)
+
+
+def _unavailable(request, error: QuarterUnavailable):
+    # The site's 404 page never shows an exception's text, so this page says what is wrong.
+    return render(request, "quarters/report_unavailable.html", {"problems": error.args}, status=404)
 
 
 @require_http_methods(["GET"])
 def report(request, year, quarter):
-    return render(request, "quarters/report.html", _report(request, year, quarter))
+    try:
+        return render(request, "quarters/report.html", _report(request, year, quarter))
+    except QuarterUnavailable as error:
+        return _unavailable(request, error)
 
 
 @require_http_methods(["GET"])
 def report_download(request, year, quarter, fmt):
-    data = _report(request, year, quarter)
+    try:
+        data = _report(request, year, quarter)
+    except QuarterUnavailable as error:
+        return _unavailable(request, error)
     name = f"quarter-report-{data['quarter'].short}"
     if fmt == "pdf":
         body = report_pdf(data, base_url=request.build_absolute_uri("/"))
