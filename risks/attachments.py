@@ -70,3 +70,20 @@ def safe_display_name(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip() or "file"
     return name[-150:]
+
+
+def download_response(stored, *, as_attachment: bool = True):
+    """Serve a stored upload (anything with file, original_name, content_type) privately, or
+    answer 404 when its file has gone missing. The caller has checked who may see it."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("附件文件已丢失，请联系管理员。")) from None
+    response = FileResponse(
+        handle, as_attachment=as_attachment, filename=stored.original_name, content_type=stored.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

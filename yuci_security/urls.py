@@ -14,5 +14,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
+    path("", include("quarters.urls")),
     path("", include("risks.urls")),
 ]
