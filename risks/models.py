@@ -119,6 +119,28 @@ class Profile(models.Model):
         return f"{display_name(self.user)}（{self.unit}）"
 
 
+class RoleSetting(models.Model):
+    """A role's configured data scope (RuoYi's five words), kept by the security admin.
+
+    Without a row the role has its default (risks.permissions.ROLE_DATA_SCOPE).
+    """
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, unique=True)
+    data_scope = models.CharField(_("数据范围"), max_length=20, choices=DataScope.choices)
+    # For the CUSTOM scope: units (and their subtrees) the role sees besides its own unit.
+    custom_units = models.ManyToManyField(
+        Unit, blank=True, related_name="role_settings", verbose_name=_("自定义数据范围")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("角色数据范围")
+        verbose_name_plural = _("角色数据范围")
+
+    def __str__(self):
+        return f"{self.get_role_display()}：{self.get_data_scope_display()}"
+
+
 def display_name(user) -> str:
     if user is None:
         return ""
