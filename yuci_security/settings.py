@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_filters",
     "treebeard",
     "risks",
+    "org",
+    "duties",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
+                "org.context_processors.permissions",
             ],
         },
     },
