@@ -50,7 +50,10 @@ def unit_create(*, by, parent: Unit | None, name: str, code: str, kind: str, ord
     require_perm(by, Perm.MANAGE_ORG)
     _check_code_free(code)
     fields = {"name": name, "code": code, "kind": kind, "order": order}
-    unit = Unit.add_root(**fields) if parent is None else Unit.objects.get(pk=parent.pk).add_child(**fields)
+    if parent is None:
+        unit = Unit.objects.add_root(fields)
+    else:
+        unit = Unit.objects.add_child(Unit.objects.get(pk=parent.pk), fields)
     audit.record(
         actor=by,
         action=AuditAction.CREATE,
@@ -83,10 +86,10 @@ def unit_move(*, by, unit: Unit, parent: Unit) -> None:
     parent = Unit.objects.get(pk=parent.pk)
     if parent.is_within(unit):
         raise ValidationError(_("不能把单位移动到它自己或它的下级单位之下。"))
-    old_parent = unit.get_parent()
+    old_parent = Unit.objects.get_parent(unit)
     if old_parent is not None and old_parent.pk == parent.pk:
         return
-    unit.move(parent, pos="sorted-child")
+    Unit.objects.move(unit, parent, pos="sorted-child")
     audit.record(
         actor=by,
         action=AuditAction.UPDATE,
@@ -109,7 +112,7 @@ def unit_set_active(*, by, unit: Unit, active: bool) -> None:
         and Unit.objects.filter(path__startswith=unit.path, is_active=True).exclude(pk=unit.pk).exists()
     ):
         raise ValidationError(_("请先停用它的下级单位。"))
-    if active and (parent := unit.get_parent()) is not None and not parent.is_active:
+    if active and (parent := Unit.objects.get_parent(unit)) is not None and not parent.is_active:
         raise ValidationError(_("上级单位已停用，不能启用。"))
     before = _unit_snapshot(unit)
     unit.is_active = active
@@ -125,7 +128,7 @@ def unit_set_active(*, by, unit: Unit, active: bool) -> None:
 
 def unit_is_in_use(unit: Unit) -> bool:
     """Whether anything refers to the unit: then it may only be deactivated, never deleted."""
-    if unit.get_children_count() or Profile.objects.filter(unit=unit).exists():
+    if Unit.objects.get_children_count(unit) or Profile.objects.filter(unit=unit).exists():
         return True
     uses = (
         Risk.objects.filter(township=unit)

@@ -106,7 +106,7 @@ def unit_edit(request, pk):
 def unit_move(request, pk):
     require_perm(request.user, Perm.MANAGE_ORG)
     unit = get_object_or_404(Unit, pk=pk)
-    form = UnitMoveForm(request.POST or None, initial={"parent": unit.get_parent()})
+    form = UnitMoveForm(request.POST or None, initial={"parent": Unit.objects.get_parent(unit)})
     if request.method == "POST" and form.is_valid():
         try:
             services.unit_move(by=request.user, unit=unit, parent=form.cleaned_data["parent"])
