@@ -221,6 +221,7 @@ def duty_list_copy(*, by, from_year: int, to_year: int, unit: Unit | None = None
         copy = DutyList.objects.create(unit_id=source.unit_id, year=to_year, title=title, created_by=by)
         for item in source.items.all():
             m2m = {f: list(getattr(item, f).all()) for f in ITEM_M2M}
+            item._prefetched_objects_cache = {}  # else set() below would compare with the source's rows
             item.pk = item.id = None
             item.duty_list = copy
             if item.due_date:
