@@ -73,14 +73,17 @@ CHANGING_PERMS = frozenset(set(Perm) - {Perm.VIEW, Perm.EXPORT, Perm.READ_AUDIT}
 def has_perm(user, perm: str) -> bool:
     """Whether ``user``'s role may do ``perm`` at all (the per-object rules come on top).
 
-    Superusers (Django admin only, kept for break-glass) hold everything; an inactive user nothing.
+    A superuser without a profile (break-glass, Django admin only) holds everything; one with a
+    role holds what the role holds; an inactive user nothing.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
     role = role_of(user)
-    return role is not None and perm in ROLE_PERMISSIONS.get(role, ())
+    if role is not None:
+        # A role is what a person may do, superuser flag or not: the demo's system admin keeps
+        # Django's admin site but still may not read the audit log (三员).
+        return perm in ROLE_PERMISSIONS.get(role, ())
+    return user.is_superuser
 
 
 def permissions_of(user) -> set[str]:

@@ -28,9 +28,14 @@ def test_login_logout_and_failed_login_each_leave_one_entry(client, official):
     official.set_password("Correct-Horse-42!")
     official.save()
     before = last_id()
-    client.post(reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.7")
-    client.post(reverse("login"), {"username": official.username, "password": "Correct-Horse-42!"},
-                REMOTE_ADDR="10.0.0.7")
+    client.post(
+        reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.7"
+    )
+    client.post(
+        reverse("login"),
+        {"username": official.username, "password": "Correct-Horse-42!"},
+        REMOTE_ADDR="10.0.0.7",
+    )
     client.post(reverse("logout"), REMOTE_ADDR="10.0.0.7")
     entries = list(AuditEntry.objects.filter(id__gt=before).order_by("id"))
     assert [e.action for e in entries] == [AuditAction.LOGIN_FAILED, AuditAction.LOGIN, AuditAction.LOGOUT]
@@ -47,7 +52,9 @@ def test_failed_login_for_an_unknown_name_is_recorded_without_a_target(client, d
 
 
 def test_profile_shows_my_recent_logins_and_failed_attempts(client, official, outsider):
-    client.post(reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.9.9.9")
+    client.post(
+        reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.9.9.9"
+    )
     client.force_login(outsider)  # someone else's login is not mine
     client.force_login(official)
     response = client.get(reverse("profile"))
@@ -65,10 +72,14 @@ def some_entries(make_risk, official, outsider):
     audit.record(actor=outsider, action=AuditAction.EXPORT, object_repr="东阳镇台账", summary="=cmd()")
 
 
-def test_auditor_filters_by_person_and_action_and_the_read_is_audited(client, auditor, official, some_entries):
+def test_auditor_filters_by_person_and_action_and_the_read_is_audited(
+    client, auditor, official, some_entries
+):
     client.force_login(auditor)
     before = last_id()
-    response = client.get(reverse("audit:log"), {"person": official.username, "action": AuditAction.TRANSITION})
+    response = client.get(
+        reverse("audit:log"), {"person": official.username, "action": AuditAction.TRANSITION}
+    )
     assert response.status_code == 200
     rows = list(response.context["page"])
     assert rows and all(e.actor_name == official.username and e.action == "transition" for e in rows)
@@ -108,7 +119,9 @@ def test_admin_cannot_read_the_audit_log(client, admin_user, some_entries):
     client.force_login(admin_user)
     assert client.get(reverse("audit:log")).status_code == 403
     assert client.get(reverse("audit:export")).status_code == 403
-    assert not AuditEntry.objects.filter(actor=admin_user, action__in=[AuditAction.VIEW, AuditAction.EXPORT]).exists()
+    assert not AuditEntry.objects.filter(
+        actor=admin_user, action__in=[AuditAction.VIEW, AuditAction.EXPORT]
+    ).exists()
 
 
 def test_no_page_changes_or_deletes_an_audit_entry(client, auditor, some_entries):

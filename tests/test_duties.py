@@ -49,9 +49,10 @@ def test_admin_creates_a_list_and_item_each_audited(xiuwen_list):
 
 def test_list_item_with_no_unit_is_refused(client, admin_user, xiuwen_list):
     client.force_login(admin_user)
-    response = client.post(reverse("duties:item_create", args=[xiuwen_list.pk]), {"kind": "territorial", "duty": "x",
-                                                                                  "cadence": "quarterly",
-                                                                                  "required_count": 1, "order": 0})
+    response = client.post(
+        reverse("duties:item_create", args=[xiuwen_list.pk]),
+        {"kind": "territorial", "duty": "x", "cadence": "quarterly", "required_count": 1, "order": 0},
+    )
     assert response.status_code == 400
     assert "请选择牵头单位" in response.content.decode()
     assert xiuwen_list.items.count() == 1
@@ -65,7 +66,9 @@ def test_list_with_no_unit_is_refused(client, admin_user):
     assert not DutyList.objects.exists()
 
 
-def test_official_records_work_with_a_photo_and_a_risk(client, official, xiuwen_list, make_risk, frozen_today):
+def test_official_records_work_with_a_photo_and_a_risk(
+    client, official, xiuwen_list, make_risk, frozen_today
+):
     frozen_today(datetime.date(2026, 5, 10))
     risk = make_risk(State.IN_PROGRESS)
     item = xiuwen_list.items.get()
@@ -87,7 +90,8 @@ def test_record_with_an_unknown_or_foreign_risk_code_saves_nothing(client, offic
     client.force_login(official)
     item = xiuwen_list.items.get()
     response = client.post(
-        reverse("duties:record_create", args=[item.pk]), {"on": "2026-01-02", "text": "x", "risk_codes": "YC-1"}
+        reverse("duties:record_create", args=[item.pk]),
+        {"on": "2026-01-02", "text": "x", "risk_codes": "YC-1"},
     )
     assert response.status_code == 400
     assert "没有找到" in response.content.decode()
@@ -110,13 +114,16 @@ def test_progress_counts_records_against_ended_quarters(official, xiuwen_list):
     (row,) = services.item_progress(DutyItem.objects.filter(pk=item.pk), on)
     assert (row["done"], row["expected"], row["behind"]) == (1, 2, True)
     overview = services.district_overview(2026, on)
-    assert [(r["unit"].name, r["items"], r["behind"], r["records"]) for r in overview] == [("修文镇", 1, 1, 1)]
+    assert [(r["unit"].name, r["items"], r["behind"], r["records"]) for r in overview] == [
+        ("修文镇", 1, 1, 1)
+    ]
 
 
 def test_overview_puts_the_units_behind_first(district, admin_user, official, xiuwen_list):
     dongyang = services.duty_list_create(by=admin_user, unit=district.dongyang, year=2026)
-    DutyItem.objects.create(duty_list=dongyang, kind="territorial", duty="x", lead_unit=district.dongyang,
-                            cadence=Cadence.YEARLY)
+    DutyItem.objects.create(
+        duty_list=dongyang, kind="territorial", duty="x", lead_unit=district.dongyang, cadence=Cadence.YEARLY
+    )
     rows = services.district_overview(2026, datetime.date(2026, 12, 1))
     assert rows[0]["unit"].name == "修文镇"  # one quarter item behind (3 ended); yearly not yet due
 
@@ -142,7 +149,9 @@ def test_list_detail_query_count_does_not_grow(client, official, xiuwen_list):
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for i in range(5):
-        DutyRecord.objects.create(item=item, on=datetime.date(2026, 1, 1 + i), text=f"{i}", created_by=official)
+        DutyRecord.objects.create(
+            item=item, on=datetime.date(2026, 1, 1 + i), text=f"{i}", created_by=official
+        )
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(few) == len(many)
@@ -158,7 +167,9 @@ def test_matching_item_proposes_owner_and_responsible(district, official, xiuwen
     assert proposal["responsible"] == official
 
 
-def test_supervisory_item_proposes_the_supervising_unit(district, admin_user, mines, xiuwen_list, frozen_today):
+def test_supervisory_item_proposes_the_supervising_unit(
+    district, admin_user, mines, xiuwen_list, frozen_today
+):
     frozen_today(datetime.date(2026, 3, 1))
     dept = services.duty_list_create(by=admin_user, unit=district.emergency, year=2026)
     item = DutyItem(duty_list=dept, kind=DutyKind.SUPERVISORY, duty="矿山监管", lead_unit=district.emergency)

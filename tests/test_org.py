@@ -7,7 +7,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from org import services
-from risks.models import AuditAction, AuditEntry, Category, DataScope, Profile, Role, RoleSetting, State, Unit, UnitKind
+from risks.models import (
+    AuditAction,
+    AuditEntry,
+    Category,
+    DataScope,
+    Profile,
+    Role,
+    RoleSetting,
+    State,
+    Unit,
+    UnitKind,
+)
 from risks.permissions import (
     CHANGING_PERMS,
     ROLE_PERMISSIONS,
@@ -61,7 +72,9 @@ def test_inactive_user_holds_no_permission(official):
 
 def test_admin_adds_renames_and_moves_a_unit_each_audited_once(district, admin_user):
     before = last_id()
-    unit = services.unit_create(by=admin_user, parent=district.xiuwen, name="新村", code="xincun", kind="village")
+    unit = services.unit_create(
+        by=admin_user, parent=district.xiuwen, name="新村", code="xincun", kind="village"
+    )
     assert unit.is_within(district.xiuwen)
     services.unit_update(by=admin_user, unit=unit, name="新新村", code="xincun", kind="village", order=3)
     services.unit_move(by=admin_user, unit=unit, parent=district.dongyang)
@@ -125,7 +138,9 @@ def test_unit_list_query_count_does_not_grow(client, district, admin_user):
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("org:units"))
     for i in range(10):
-        services.unit_create(by=admin_user, parent=district.root, name=f"局{i}", code=f"ju{i}", kind="department")
+        services.unit_create(
+            by=admin_user, parent=district.root, name=f"局{i}", code=f"ju{i}", kind="department"
+        )
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("org:units"))
     assert len(few) == len(many)
@@ -177,7 +192,9 @@ def test_admin_creates_a_person_with_a_temporary_password_to_change(client, dist
 def test_duplicate_username_gets_a_message_and_saves_nothing(client, district, admin_user, official):
     client.force_login(admin_user)
     count = User.objects.count()
-    response = client.post(reverse("org:person_create"), person_data(district, username=official.username.upper()))
+    response = client.post(
+        reverse("org:person_create"), person_data(district, username=official.username.upper())
+    )
     assert response.status_code == 400
     assert "已存在" in response.content.decode()
     assert User.objects.count() == count
@@ -199,7 +216,9 @@ def test_admin_cannot_grant_three_officer_roles_nor_his_own(admin_user, official
     with pytest.raises(NotAllowed):
         services.person_update(by=admin_user, person=official, unit=official.profile.unit, role=Role.AUDITOR)
     with pytest.raises(NotAllowed):
-        services.person_update(by=admin_user, person=admin_user, unit=admin_user.profile.unit, role=Role.AUDITOR)
+        services.person_update(
+            by=admin_user, person=admin_user, unit=admin_user.profile.unit, role=Role.AUDITOR
+        )
     with pytest.raises(NotAllowed):
         services.person_grant_role(by=admin_user, person=admin_user, role=Role.AUDITOR)
     assert Profile.objects.get(user=admin_user).role == Role.ADMIN

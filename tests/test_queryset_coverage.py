@@ -30,8 +30,13 @@ def world(district, leader):
         made = RiskFactory(title=title, township=township, created_by=leader, **fields)
         event = RiskEvent.objects.create(risk=made, kind=EventKind.PROGRESS, actor=leader, text="照片")
         Attachment.objects.create(
-            event=event, risk=made, file=png_upload(), original_name="p.png", content_type="image/png",
-            size=len(PNG_BYTES), uploaded_by=leader,
+            event=event,
+            risk=made,
+            file=png_upload(),
+            original_name="p.png",
+            content_type="image/png",
+            size=len(PNG_BYTES),
+            uploaded_by=leader,
         )
         return made
 
@@ -40,7 +45,12 @@ def world(district, leader):
         for r in [
             risk("A_owned", district.xiuwen),
             risk("A_cooperates", district.dongyang, cooperating_units=[district.xiuwen]),
-            risk("A_village", district.xiuwen, village=district.xiuwen_village, owner_unit=district.xiuwen_village),
+            risk(
+                "A_village",
+                district.xiuwen,
+                village=district.xiuwen_village,
+                owner_unit=district.xiuwen_village,
+            ),
             risk("supervised_in_A", district.xiuwen, supervising_unit=district.emergency),
             risk("supervised_in_B", district.dongyang, supervising_unit=district.emergency),
             risk("B_only", district.dongyang),
@@ -71,7 +81,9 @@ def my_work(client, user, world):
 
 
 def details(client, user, world):
-    return {t for t, r in world.items() if client.get(reverse("risks:detail", args=[r.pk])).status_code == 200}
+    return {
+        t for t, r in world.items() if client.get(reverse("risks:detail", args=[r.pk])).status_code == 200
+    }
 
 
 def attachments(client, user, world):

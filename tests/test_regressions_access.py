@@ -13,8 +13,9 @@ from .test_permission_matrix import MATRIX, world  # noqa: F401 - the fixture
 pytestmark = pytest.mark.django_db
 
 
-def test_official2_cannot_view_edit_transition_export_or_download_by_guessing_ids(client, make_risk, official,
-                                                                                     official2):
+def test_official2_cannot_view_edit_transition_export_or_download_by_guessing_ids(
+    client, make_risk, official, official2
+):
     risk = make_risk(State.IN_PROGRESS)
     workflow.risk_add_progress(risk=risk, by=official, text="照片", files=[png_upload()])
     attachment = risk.attachments.get()
@@ -42,7 +43,9 @@ def test_official_cannot_approve_own_closure(client, make_risk, district, unitle
     # The unit leader is responsible and asks to close: he may not approve his own request.
     risk = make_risk(State.CLOSURE_PENDING, responsible=unitleader)
     client.force_login(unitleader)
-    response = client.post(reverse("risks:action", args=[risk.pk, "approve_closure"]), {"approve_closure-text": "好"})
+    response = client.post(
+        reverse("risks:action", args=[risk.pk, "approve_closure"]), {"approve_closure-text": "好"}
+    )
     assert response.status_code == 403
     assert Risk.objects.get(pk=risk.pk).state == State.CLOSURE_PENDING
 
@@ -50,7 +53,9 @@ def test_official_cannot_approve_own_closure(client, make_risk, district, unitle
 def test_official_cannot_approve_closure_he_requested(client, make_risk, official):
     risk = make_risk(State.CLOSURE_PENDING)
     client.force_login(official)
-    response = client.post(reverse("risks:action", args=[risk.pk, "approve_closure"]), {"approve_closure-text": "好"})
+    response = client.post(
+        reverse("risks:action", args=[risk.pk, "approve_closure"]), {"approve_closure-text": "好"}
+    )
     assert response.status_code == 403
     assert Risk.objects.get(pk=risk.pk).state == State.CLOSURE_PENDING
 
@@ -75,18 +80,33 @@ CHANGING_URLS = sorted(set(MATRIX) - SESSION_URLS)
 
 
 @pytest.mark.parametrize("name", CHANGING_URLS)
-def test_auditor_cannot_change_anything(client, world, auditor, name):
+def test_auditor_cannot_change_anything(client, world, auditor, name):  # noqa: F811 - the imported fixture
     client.force_login(auditor)
     entry = MATRIX[name]
-    counts = {model: model.objects.count() for model in (Unit, Profile, Risk, RiskEvent, DutyList, DutyItem, DutyRecord,
-                                                         Category, RoleSetting)}
+    counts = {
+        model: model.objects.count()
+        for model in (Unit, Profile, Risk, RiskEvent, DutyList, DutyItem, DutyRecord, Category, RoleSetting)
+    }
     units = list(Unit.objects.values_list("pk", "path", "name", "is_active"))
     roles = list(Profile.objects.values_list("pk", "role", "unit_id"))
     response = client.post(
         reverse(name, args=entry["args"](world)),
-        {"progress-text": "x", "active": "0", "parent": world.district.root.pk, "name": "x", "code": "x",
-         "kind": "village", "order": 0, "data_scope": "all", "role": Role.ADMIN, "person": auditor.pk,
-         "from_year": 2026, "to_year": 2027, "year": 2026, "unit": world.district.root.pk},
+        {
+            "progress-text": "x",
+            "active": "0",
+            "parent": world.district.root.pk,
+            "name": "x",
+            "code": "x",
+            "kind": "village",
+            "order": 0,
+            "data_scope": "all",
+            "role": Role.ADMIN,
+            "person": auditor.pk,
+            "from_year": 2026,
+            "to_year": 2027,
+            "year": 2026,
+            "unit": world.district.root.pk,
+        },
     )
     # Pages that only read answer a POST with 405; the rest refuse the auditor outright.
     assert response.status_code in (403, 405), response.status_code
