@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from risks.models import Category, Domain, Risk, Unit
+from risks.models import Category, Domain, Risk, StoredFile, Unit
 
 
 class DutyKind(models.TextChoices):
@@ -142,23 +142,10 @@ class DutyRecord(models.Model):
         return f"{self.on} {self.text[:40]}"
 
 
-class DutyAttachment(models.Model):
+class DutyAttachment(StoredFile):
     record = models.ForeignKey(DutyRecord, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=duty_attachment_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(_("类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("履职附件")
         verbose_name_plural = _("履职附件")
-
-    def __str__(self):
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

@@ -3,18 +3,18 @@
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from org.views import _apply_errors, _form_page
-from risks import audit
+from org.views import _FAILED, _attempt, _form_page
+from risks import attachments
 from risks.forms import PersonChoiceField
-from risks.models import AuditAction, Category, Unit, today
+from risks.models import Category, Unit, today
 from risks.permissions import NotAllowed, Perm, has_perm, is_district_level, require_perm, visible_risks
 
 from . import services
@@ -104,11 +104,9 @@ def list_create(request):
     require_perm(request.user, Perm.MANAGE_ORG)
     form = DutyListForm(request.POST or None, initial={"year": today().year})
     if request.method == "POST" and form.is_valid():
-        try:
-            duty_list = services.duty_list_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(form, lambda: services.duty_list_create(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
+            duty_list = result
             messages.success(request, _("已新建责任清单。"))
             return redirect("duties:list_detail", pk=duty_list.pk)
     return _form_page(request, form, title=_("新建责任清单"), back="duties:index")
@@ -120,11 +118,9 @@ def list_copy(request):
     year = today().year
     form = CopyForm(request.POST or None, initial={"from_year": year - 1, "to_year": year})
     if request.method == "POST" and form.is_valid():
-        try:
-            made = services.duty_list_copy(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(form, lambda: services.duty_list_copy(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
+            made = result
             messages.success(request, _("已复制 %(n)d 份责任清单。") % {"n": made})
             return redirect(f"{reverse('duties:index')}?year={form.cleaned_data['to_year']}")
     return _form_page(request, form, title=_("复制上年度责任清单"), back="duties:index")
@@ -179,18 +175,19 @@ def record_create(request, pk):
                 "risk_codes", _("没有找到（或无权查看）风险隐患：%(c)s") % {"c": "、".join(sorted(missing))}
             )
         else:
-            try:
-                services.duty_record_create(
+            data = form.cleaned_data
+            record = _attempt(
+                form,
+                lambda: services.duty_record_create(
                     by=request.user,
                     item=item,
-                    on=form.cleaned_data["on"],
-                    text=form.cleaned_data["text"],
+                    on=data["on"],
+                    text=data["text"],
                     risks=risks,
-                    files=form.cleaned_data["files"],
-                )
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
+                    files=data["files"],
+                ),
+            )
+            if record is not _FAILED:
                 messages.success(request, _("已保存履职记录。"))
                 return redirect("duties:list_detail", pk=item.duty_list_id)
     return _form_page(
@@ -209,20 +206,7 @@ def attachment_download(request, pk):
     except DutyAttachment.DoesNotExist:
         raise Http404(_("没有找到这个附件。")) from None
     _visible_list(request.user, attachment.record.item.duty_list_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("附件文件已丢失，请联系管理员。")) from None
-    audit.record(actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment, summary=_("履职记录附件"))
-    response = FileResponse(
-        handle,
-        as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.serve(attachment, user=request.user, summary=_("履职记录附件"))
 
 
 @require_GET

@@ -20,7 +20,6 @@ from risks import audit
 from risks.models import AuditAction, AuditEntry, Category, DataScope, Domain, Role, RoleSetting, Unit
 from risks.permissions import (
     ROLE_PERMISSIONS,
-    NotAllowed,
     Perm,
     require_perm,
     role_data_scope,
@@ -46,6 +45,19 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+_FAILED = object()
+
+
+def _attempt(form, call):
+    """Run a service; when it refuses the input, put its messages on the form and return _FAILED.
+    NotAllowed (403) is not caught: the person may not do this at all."""
+    try:
+        return call()
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return _FAILED
 
 
 def _form_page(request, form, *, title, back, status=None, extra=None):
@@ -75,11 +87,9 @@ def unit_create(request):
     require_perm(request.user, Perm.MANAGE_ORG)
     form = UnitForm(request.POST or None, initial={"parent": request.GET.get("parent")})
     if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(form, lambda: services.unit_create(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
+            unit = result
             messages.success(request, _("已新增单位“%(unit)s”。") % {"unit": unit})
             return redirect("org:units")
     return _form_page(request, form, title=_("新增单位"), back="org:units")
@@ -92,11 +102,8 @@ def unit_edit(request, pk):
     initial = {"name": unit.name, "code": unit.code, "kind": unit.kind, "order": unit.order}
     form = UnitForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_update(by=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(form, lambda: services.unit_update(by=request.user, unit=unit, **form.cleaned_data))
+        if result is not _FAILED:
             messages.success(request, _("已保存单位“%(unit)s”。") % {"unit": form.cleaned_data["name"]})
             return redirect("org:units")
     return _form_page(request, form, title=_("修改单位：%(unit)s") % {"unit": unit}, back="org:units")
@@ -108,11 +115,10 @@ def unit_move(request, pk):
     unit = get_object_or_404(Unit, pk=pk)
     form = UnitMoveForm(request.POST or None, initial={"parent": Unit.objects.get_parent(unit)})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_move(by=request.user, unit=unit, parent=form.cleaned_data["parent"])
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(
+            form, lambda: services.unit_move(by=request.user, unit=unit, parent=form.cleaned_data["parent"])
+        )
+        if result is not _FAILED:
             messages.success(request, _("已移动单位“%(unit)s”。") % {"unit": unit})
             return redirect("org:units")
     return _form_page(request, form, title=_("移动单位：%(unit)s") % {"unit": unit}, back="org:units")
@@ -185,11 +191,9 @@ def person_create(request):
     require_perm(request.user, Perm.MANAGE_ORG)
     form = PersonForm(request.POST or None, by=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            person, password = services.person_create(by=request.user, **form.cleaned_data)
-        except (ValidationError, NotAllowed) as error:
-            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-        else:
+        result = _attempt(form, lambda: services.person_create(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
+            person, password = result
             return _temporary_password_page(request, person, password)
     return _form_page(request, form, title=_("新增人员"), back="org:people")
 
@@ -212,11 +216,10 @@ def person_edit(request, pk):
         request.POST or None, initial=initial, by=request.user, editing=True, current_role=profile.role
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(by=request.user, person=person, **form.cleaned_data)
-        except (ValidationError, NotAllowed) as error:
-            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-        else:
+        result = _attempt(
+            form, lambda: services.person_update(by=request.user, person=person, **form.cleaned_data)
+        )
+        if result is not _FAILED:
             messages.success(request, _("已保存人员“%(name)s”。") % {"name": person.get_username()})
             return redirect("org:people")
     return _form_page(
@@ -310,11 +313,8 @@ def role_grant(request):
     require_perm(request.user, Perm.MANAGE_SECURITY)
     form = RoleGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.person_grant_role(by=request.user, **form.cleaned_data)
-        except (ValidationError, NotAllowed) as error:
-            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-        else:
+        result = _attempt(form, lambda: services.person_grant_role(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
             messages.success(request, _("已授予角色。"))
             return redirect("org:roles")
     return _form_page(request, form, title=_("授予角色"), back="org:roles")
@@ -336,11 +336,8 @@ def category_create(request):
     require_perm(request.user, Perm.MANAGE_ORG)
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.category_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(form, lambda: services.category_create(by=request.user, **form.cleaned_data))
+        if result is not _FAILED:
             messages.success(request, _("已新增类别。"))
             return redirect("org:categories")
     return _form_page(request, form, title=_("新增类别"), back="org:categories")
@@ -353,11 +350,10 @@ def category_edit(request, pk):
     initial = {"name": category.name, "order": category.order, "is_active": category.is_active}
     form = CategoryForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.category_update(by=request.user, category=category, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
+        result = _attempt(
+            form, lambda: services.category_update(by=request.user, category=category, **form.cleaned_data)
+        )
+        if result is not _FAILED:
             messages.success(request, _("已保存类别。"))
             return redirect("org:categories")
     return _form_page(request, form, title=_("修改类别：%(c)s") % {"c": category}, back="org:categories")

@@ -522,14 +522,11 @@ def attachment_path(instance, filename):
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
-    event = models.ForeignKey(
-        RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录")
-    )
-    risk = models.ForeignKey(
-        Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患")
-    )
-    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+class StoredFile(models.Model):
+    """An uploaded file's data, whatever it is evidence of (risk timeline, duty record).
+
+    Subclasses add ``file`` with their own upload folder."""
+
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
@@ -537,9 +534,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
-        verbose_name = _("附件")
-        verbose_name_plural = _("附件")
 
     def __str__(self):
         return self.original_name
@@ -547,6 +543,20 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Attachment(StoredFile):
+    event = models.ForeignKey(
+        RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录")
+    )
+    risk = models.ForeignKey(
+        Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患")
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
 
 
 # ---------------------------------------------------------------------------------------------
