@@ -271,7 +271,7 @@ def person_create(
 def person_update(*, by, person, unit: Unit, role: str, **fields) -> list[dict]:
     """Change a person's names, e-mail, unit, role, phone or title."""
     require_perm(by, Perm.MANAGE_ORG)
-    person = User.objects.select_for_update().select_related("profile__unit").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("profile__unit").get(pk=person.pk)
     profile = person.profile
     if role != profile.role:
         check_role_grant(by=by, person=person, role=role, current_role=profile.role)
@@ -301,7 +301,7 @@ def person_update(*, by, person, unit: Unit, role: str, **fields) -> list[dict]:
 def person_grant_role(*, by, person, role: str) -> list[dict]:
     """The security admin's path: change only the role (三员 roles included)."""
     require_perm(by, Perm.MANAGE_SECURITY)
-    person = User.objects.select_for_update().select_related("profile__unit").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("profile__unit").get(pk=person.pk)
     check_role_grant(by=by, person=person, role=role, current_role=person.profile.role)
     before = _person_snapshot(person)
     person.profile.role = role
@@ -342,7 +342,7 @@ def person_set_active(*, by, person, active: bool) -> None:
 def person_reset_password(*, by, person) -> str:
     """Give a new temporary password (shown once) that must be changed at the next login."""
     require_perm(by, Perm.MANAGE_ORG)
-    person = User.objects.select_for_update().select_related("profile").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("profile").get(pk=person.pk)
     if person.pk == by.pk:
         raise NotAllowed(_("请在个人资料中修改自己的密码。"))
     password = temporary_password()

@@ -363,3 +363,18 @@ def test_duplicate_category_is_refused(client, admin_user):
 def test_three_officers_are_granted_only_by_the_security_admin(role, admin_user, official):
     with pytest.raises(NotAllowed):
         services.check_role_grant(by=admin_user, person=official, role=role, current_role=Role.OFFICIAL)
+
+
+def test_a_superuser_with_the_admin_role_still_cannot_read_the_audit_log(client, admin_user):
+    # The demo's system admin keeps Django's admin site (is_superuser) but not the auditor's rights.
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
+    assert not has_perm(admin_user, Perm.READ_AUDIT)
+    client.force_login(admin_user)
+    assert client.get(reverse("audit:log")).status_code == 403
+    assert client.get(reverse("admin:risks_auditentry_changelist")).status_code == 403
+
+
+def test_superuser_without_a_profile_holds_everything(db):
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    assert has_perm(superuser, Perm.READ_AUDIT) and has_perm(superuser, Perm.MANAGE_ORG)
