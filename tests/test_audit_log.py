@@ -152,3 +152,19 @@ def test_prune_deletes_only_old_entries_and_audits_itself(db, official):
     assert not AuditEntry.objects.filter(summary="旧").exists()
     assert AuditEntry.objects.filter(summary="新").exists()
     assert AuditEntry.objects.filter(action=AuditAction.DELETE, summary__contains="清理").count() == 1
+
+
+def test_audit_page_query_count_does_not_grow(client, auditor, official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(auditor)
+    for _ in range(3):
+        audit.record(actor=official, action=AuditAction.VIEW)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("audit:log"))
+    for _ in range(40):
+        audit.record(actor=official, action=AuditAction.VIEW)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("audit:log"))
+    assert len(few) == len(many)

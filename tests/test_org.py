@@ -378,3 +378,17 @@ def test_a_superuser_with_the_admin_role_still_cannot_read_the_audit_log(client,
 def test_superuser_without_a_profile_holds_everything(db):
     superuser = UserFactory(is_superuser=True, is_staff=True)
     assert has_perm(superuser, Perm.READ_AUDIT) and has_perm(superuser, Perm.MANAGE_ORG)
+
+
+def test_people_list_query_count_does_not_grow(client, district, admin_user):
+    from .factories import person
+
+    client.force_login(admin_user)
+    person(role=Role.OFFICIAL, unit=district.xiuwen)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("org:people"))
+    for _ in range(10):
+        person(role=Role.OFFICIAL, unit=district.dongyang)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("org:people"))
+    assert len(few) == len(many)
