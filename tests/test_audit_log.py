@@ -168,3 +168,21 @@ def test_audit_page_query_count_does_not_grow(client, auditor, official):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("audit:log"))
     assert len(few) == len(many)
+
+
+@pytest.mark.skipif(
+    not __import__("django.apps").apps.apps.is_installed("axes"),
+    reason="django-axes not installed on this branch",
+)
+def test_lockout_is_audited_and_unlock_resets_it(client, official, admin_user, settings):
+    from axes.models import AccessAttempt
+
+    from org import services
+
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.3.3.3"
+        )
+    assert AuditEntry.objects.filter(action=AuditAction.LOCKOUT, object_id=str(official.pk)).exists()
+    services.person_unlock(by=admin_user, person=official)
+    assert not AccessAttempt.objects.filter(username=official.username).exists()
