@@ -32,7 +32,7 @@ help:
 	@echo "make setup      virtualenv, packages, static/vendor assets, translations, migrations"
 	@echo "make test       setup + test tools, then pytest (PYTEST_ARGS='-k name' to narrow)"
 	@echo "make lint       ruff check and ruff format --check"
-	@echo "make check      manage.py check and makemigrations --check"
+	@echo "make check      manage.py check, makemigrations --check, check --deploy (production-like)"
 	@echo "make clean      remove var/ (local database, media, broker), static/vendor and caches"
 	@echo "make distclean  clean, and remove .venv too"
 
@@ -96,9 +96,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The deployment checklist with production-like settings (a throwaway key): must report nothing.
 check: $(RUNTIME_STAMP)
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+	DEBUG=false ALLOWED_HOSTS=risk.example.test \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) check --deploy --fail-level DEBUG
 
 # --- cleaning ----------------------------------------------------------------------------------
 

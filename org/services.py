@@ -7,7 +7,6 @@ ValidationError with a message in Chinese and saves nothing.
 
 import secrets
 import string
-from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -358,23 +357,12 @@ def person_reset_password(*, by, person) -> str:
     return password
 
 
-# Whoever keeps lockouts (django-axes, the security settings) registers how to lift one here.
-UNLOCK_HOOKS: list[Callable] = []
-
-
-def register_unlock_hook(hook: Callable) -> Callable:
-    """``hook(user)`` lifts the account's lockout; usable as a decorator."""
-    UNLOCK_HOOKS.append(hook)
-    return hook
-
-
-@transaction.atomic
-def person_unlock(*, by, person) -> None:
-    """Lift a lockout after failed logins, through every registered hook."""
+def person_unlock(*, by, person) -> int:
+    """Lift a login lockout (django-axes) of the person's account; accounts.services audits it."""
     require_perm(by, Perm.MANAGE_ORG)
-    for hook in UNLOCK_HOOKS:
-        hook(person)
-    audit.record(actor=by, action=AuditAction.UPDATE, obj=person, summary=_("解除账号锁定"))
+    from accounts.services import account_unlock  # the security settings keep lockouts
+
+    return account_unlock(by=by, username=person.get_username())
 
 
 # ---------------------------------------------------------------------------------------------

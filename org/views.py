@@ -485,11 +485,9 @@ def profile(request):
     user = request.user
     logins = AuditEntry.objects.filter(
         Q(actor=user, action__in=[AuditAction.LOGIN, AuditAction.LOGOUT])
-        | Q(
-            object_type="auth.user",
-            object_id=str(user.pk),
-            action__in=[AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT],
-        )
+        | Q(action=AuditAction.LOGIN_FAILED, object_type="auth.user", object_id=str(user.pk))
+        # accounts.signals names a locked account by its user name
+        | Q(action=AuditAction.LOCKOUT, object_type="auth.user", object_repr=user.get_username())
     )[:20]
     operations = AuditEntry.objects.filter(actor=user).exclude(
         action__in=[AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.VIEW]

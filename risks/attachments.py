@@ -35,6 +35,11 @@ def validate_upload(upload) -> str:
             _("文件“%(name)s”超过大小上限 %(limit)s。")
             % {"name": upload.name, "limit": filesizeformat(limit)}
         )
+    if _unsafe_name(upload.name):
+        raise ValidationError(
+            _("文件名“%(name)s”不允许：不能包含路径、控制字符或以点开头。")
+            % {"name": safe_display_name(upload.name)}
+        )
     if upload.size == 0:
         raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
     upload.seek(0)
@@ -51,6 +56,14 @@ def validate_upload(upload) -> str:
             % {"name": upload.name}
         )
     return mime
+
+
+def _unsafe_name(name: str) -> bool:
+    """A name that tries to be a path (../../etc/x, ..\\x), hides (.htaccess) or carries control
+    characters. Browsers send a bare file name; Django's multipart parser strips directories from
+    uploads, and this refuses whatever reaches a service some other way (an import, the API)."""
+    name = name or ""
+    return "/" in name or "\\" in name or name.startswith(".") or any(not ch.isprintable() for ch in name)
 
 
 def safe_display_name(name: str) -> str:

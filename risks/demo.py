@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.services import password_set_recorded
+
 from . import workflow
 from .demo_data import (
     APPROVAL_TEXTS,
@@ -204,6 +206,8 @@ def seed_people(units: dict[str, Unit], password: str) -> dict[str, object]:
             },
         )
     users = User.objects.select_related("profile__unit").filter(username__in=[p.username for p in people])
+    # The demo password counts as set now: no forced change, expiry in PASSWORD_EXPIRY_DAYS.
+    password_set_recorded(users=users, encoded=password_hash)
     return {user.username: user for user in users}
 
 

@@ -451,3 +451,8 @@ def allowed_actions(user, risk: Risk, on: datetime.date | None = None) -> list[s
 
 def level_rank(level: str) -> int:
     return LEVEL_ORDER.get(level, 99)
+
+
+def can_unlock_accounts(user) -> bool:
+    """System admins and security admins lift login lockouts (django-axes)."""
+    return getattr(user, "is_superuser", False) or role_of(user) in (Role.ADMIN, Role.SECURITY_ADMIN)

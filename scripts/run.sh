@@ -22,6 +22,11 @@ else
     echo "run: Celery broker: filesystem under var/broker (set REDIS_URL to use Redis)"
 fi
 
+# The demo accounts have no authenticator app: the local demo asks no second factor unless
+# TWO_FACTOR_REQUIRED_ROLES is set in the shell. Production's default (settings) asks it of admins,
+# security admins, auditors and district leaders.
+export TWO_FACTOR_REQUIRED_ROLES="${TWO_FACTOR_REQUIRED_ROLES-}"
+
 # Seed the demo district once per database. The stamp is named after the database, so pointing
 # DATABASE_URL elsewhere seeds that one too; `make migrate` drops it when the SQLite file is new.
 db_key="$(printf '%s' "${DATABASE_URL:-sqlite}" | sha256sum | cut -c1-12)"

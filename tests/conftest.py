@@ -39,6 +39,13 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_off(settings):
+    # Personas of every role sign in with force_login; two-factor is tested in test_accounts.py,
+    # which turns it back on (settings.TWO_FACTOR_REQUIRED_ROLES).
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+
+
 @pytest.fixture
 def district(db):
     """The unit tree: root, xiuwen (+ xiuwen_village, dongchangshou), dongyang (+ dongyang_village),

@@ -183,6 +183,11 @@ def test_lockout_is_audited_and_unlock_resets_it(client, official, admin_user, s
         client.post(
             reverse("login"), {"username": official.username, "password": "wrong"}, REMOTE_ADDR="10.3.3.3"
         )
-    assert AuditEntry.objects.filter(action=AuditAction.LOCKOUT, object_id=str(official.pk)).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.LOCKOUT, object_repr=official.username).exists()
+    client.force_login(official)
+    assert AuditAction.LOCKOUT in [e.action for e in client.get(reverse("profile")).context["logins"]]
+    before = last_id()
     services.person_unlock(by=admin_user, person=official)
     assert not AccessAttempt.objects.filter(username=official.username).exists()
+    (entry,) = AuditEntry.objects.filter(id__gt=before)
+    assert (entry.actor, entry.object_id) == (admin_user, str(official.pk))

@@ -268,18 +268,12 @@ def test_reset_password_sets_must_change_and_is_audited(client, admin_user, offi
     assert entry.object_id == str(official.pk) and entry.actor == admin_user
 
 
-def test_deactivate_and_unlock_call_through_and_are_audited(admin_user, official):
-    unlocked = []
-    services.register_unlock_hook(unlocked.append)
-    try:
-        before = last_id()
-        services.person_set_active(by=admin_user, person=official, active=False)
-        services.person_unlock(by=admin_user, person=official)
-    finally:
-        services.UNLOCK_HOOKS.remove(unlocked.append)
+def test_deactivate_is_audited_once(admin_user, official):
+    before = last_id()
+    services.person_set_active(by=admin_user, person=official, active=False)
     official.refresh_from_db()
-    assert not official.is_active and unlocked == [official]
-    assert [e.summary for e in new_entries(before)] == ["停用账号", "解除账号锁定"]
+    assert not official.is_active
+    assert [e.summary for e in new_entries(before)] == ["停用账号"]
 
 
 def test_admin_cannot_deactivate_himself(admin_user):

@@ -81,6 +81,12 @@ MATRIX = {
     "logout": url(no_args, {p: 302 for p in PERSONAS}, method="post"),
     "set_language": url(no_args, {p: 302 for p in PERSONAS}, method="post", data={"language": "en"}),
     "profile": url(no_args, everyone(200)),
+    "healthz": url(no_args, {p: 200 for p in PERSONAS}),  # no login: the load balancer asks
+    "accounts:password_change": url(no_args, everyone(200)),
+    # Personas have no authenticator yet: setup answers, the others send them to setup.
+    "accounts:two_factor_setup": url(no_args, everyone(200)),
+    "accounts:two_factor_verify": url(no_args, everyone(302)),
+    "accounts:backup_codes": url(no_args, everyone(302)),
     # -- risks ------------------------------------------------------------------------------
     "risks:my_work": url(no_args, everyone(200)),
     "risks:list": url(no_args, everyone(200)),

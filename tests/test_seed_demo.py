@@ -5,6 +5,7 @@ module is done, so other test modules start from an empty database; each test ru
 within it.
 """
 
+import datetime
 import io
 import re
 from collections import Counter, defaultdict
@@ -86,6 +87,18 @@ def counts() -> dict:
         model.__name__: model.objects.count()
         for model in (Unit, User, Profile, Risk, RiskEvent, LedgerCounter)
     }
+
+
+def test_demo_users_are_not_forced_to_change_their_password(seeded, settings):
+    from accounts import policy
+
+    settings.PASSWORD_EXPIRY_DAYS = 90
+    soon = timezone.now() + datetime.timedelta(days=89)
+    for username in NAMED:
+        user = User.objects.get(username=username)
+        assert policy.password_change_reason(user, now=soon) == "", username
+    later = timezone.now() + datetime.timedelta(days=91)
+    assert policy.password_change_reason(User.objects.get(username="official"), now=later) == "expired"
 
 
 def test_streets_and_townships_lie_under_the_district_with_their_kinds(seeded):

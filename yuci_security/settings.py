@@ -5,6 +5,8 @@ no server (kombu's filesystem transport under var/). Production sets DATABASE_UR
 SECRET_KEY, ALLOWED_HOSTS and DEBUG=false; it refuses to start with a development secret key.
 """
 
+import datetime
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -14,12 +16,14 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
+# Every variable may also come from a file named by <NAME>_FILE (docker secrets): SECRET_KEY_FILE,
+# DATABASE_URL_FILE, EMAIL_URL_FILE... so secrets need not sit in the environment or in .env.
+env = environ.FileAwareEnv()
 
 DEV_SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - refused when DEBUG is off
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_KEY
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "DEBUG is off but SECRET_KEY is the development key or too short: set a real SECRET_KEY."
@@ -40,24 +44,39 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "treebeard",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "risks",
+    "accounts",
     "org",
     "duties",
 ]
 
 MIDDLEWARE = [
+    # The client's address from the trusted reverse proxy (TRUSTED_PROXIES), before anything
+    # reads REMOTE_ADDR: the audit log and the per-IP lockout.
+    "accounts.middleware.RealIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "risks.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "risks.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login, except those marked with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # 12-hour absolute session limit, two-factor verification, forced password change.
+    "accounts.middleware.SecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yuci_security.urls"
@@ -85,7 +104,9 @@ WSGI_APPLICATION = "yuci_security.wsgi.application"
 # SQLite under var/ unless DATABASE_URL says otherwise (postgres://user@host:5432/name in CI and
 # production). Tests get their own database (test_<name>) from pytest-django.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (as .env.example leaves it when DATABASE_URL_FILE is used) means unset.
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (web + worker) wait for the lock instead of failing at once.
@@ -95,27 +116,92 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Passwords (DESIGN.md "Security decisions"): at least 12 characters, three of four character
+# classes, not a common password, not one of the last 5, expiring after PASSWORD_EXPIRY_DAYS.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Also records each new password's hash (its password_changed hook runs on every save).
+    {"NAME": "accounts.validators.PasswordHistoryValidator", "OPTIONS": {"remember": 5}},
 ]
+PASSWORD_EXPIRY_DAYS = env.int("PASSWORD_EXPIRY_DAYS", default=90)  # 0: passwords never expire
+
+# Lockout (django-axes): 5 failures lock for 10 minutes, per user name and, separately, per IP
+# address. Every attempt is kept: AccessAttempt/AccessFailureLog for failures, AccessLog for logins.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
+AXES_VERBOSE = False
+# Addresses (or networks) of the reverse proxy whose X-Real-IP header is believed; none locally.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Two-factor (TOTP, django-otp) for these roles; "*" means everyone, empty means nobody.
+TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "TWO_FACTOR_REQUIRED_ROLES", default=["admin", "security_admin", "auditor", "district_leader"]
+)
+OTP_TOTP_ISSUER = "榆次区安全风险台账"
+BACKUP_CODE_COUNT = 10
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "risks:my_work"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: 30 minutes idle (the expiry is pushed forward on every request), ended at logout.
+# Sessions: 30 minutes idle (the expiry is pushed forward on every request), 12 hours at most
+# from login (accounts.middleware), a new session id at login, ended at logout.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Headers. TLS ends at nginx (deploy/nginx.conf), which sets X-Forwarded-Proto.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container health check speaks plain HTTP to gunicorn directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# An intranet host name cannot be on the browsers' public preload list, so do not ask for it.
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content Security Policy (django-csp 4): nothing inline, nothing from another origin. Charts
+# draw on canvas; the two-factor QR code is inline SVG markup (not a script or a style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -188,10 +274,29 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle"
 # Ledger codes look like YC-2026-00042.
 LEDGER_CODE_PREFIX = env.str("LEDGER_CODE_PREFIX", default="YC")
 
+# Errors (500s, failed tasks) are e-mailed to ADMINS ("Name <address>, other@example.gov.cn")
+# when DEBUG is off; SERVER_EMAIL is their sender.
+ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# Logs: one JSON object per line on stdout (time, level, logger, message, and the request's
+# method, path, status and user where there is one), for the container runtime to collect.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"json": {"()": "yuci_security.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        "celery": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+    },
 }
