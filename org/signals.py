@@ -7,7 +7,7 @@ exists the entry points at it, so its owner sees the attempt under "my recent lo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from risks import audit
 from risks.models import AuditAction
@@ -17,30 +17,26 @@ def _ip(request):
     return audit.client_ip(request) if request is not None else None
 
 
-@receiver(user_logged_in, dispatch_uid="audit_login")
-def audit_login(sender, request, user, **kwargs):
-    audit.record(
-        actor=user,
-        action=AuditAction.LOGIN,
-        obj=user,
-        object_repr=user.get_username(),
-        summary=_("登录成功"),
-        ip=_ip(request),
-    )
+def _session_event(action: str, summary: str):
+    def receiver_(sender, request, user, **kwargs):
+        if user is None:  # logout of a session that had already expired
+            return
+        audit.record(
+            actor=user,
+            action=action,
+            obj=user,
+            object_repr=user.get_username(),
+            summary=summary,
+            ip=_ip(request),
+        )
+
+    return receiver_
 
 
-@receiver(user_logged_out, dispatch_uid="audit_logout")
-def audit_logout(sender, request, user, **kwargs):
-    if user is None:  # the session had already expired
-        return
-    audit.record(
-        actor=user,
-        action=AuditAction.LOGOUT,
-        obj=user,
-        object_repr=user.get_username(),
-        summary=_("退出登录"),
-        ip=_ip(request),
-    )
+audit_login = _session_event(AuditAction.LOGIN, _("登录成功"))
+audit_logout = _session_event(AuditAction.LOGOUT, _("退出登录"))
+user_logged_in.connect(audit_login, dispatch_uid="audit_login")
+user_logged_out.connect(audit_logout, dispatch_uid="audit_logout")
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
