@@ -311,9 +311,17 @@ def person_grant_role(*, by, person, role: str) -> list[dict]:
     return changes
 
 
+def require_account_perm(by, person) -> None:
+    """The admin keeps the accounts of the business roles; the accounts of the 三员 (admin,
+    security admin, auditor) only the security admin — else the admin could reset the auditor's
+    password and read the audit log as him."""
+    role = Profile.objects.filter(user=person).values_list("role", flat=True).first()
+    require_perm(by, Perm.MANAGE_SECURITY if role in THREE_OFFICERS else Perm.MANAGE_ORG)
+
+
 @transaction.atomic
 def person_set_active(*, by, person, active: bool) -> None:
-    require_perm(by, Perm.MANAGE_ORG)
+    require_account_perm(by, person)
     person = User.objects.select_for_update().get(pk=person.pk)
     if person.pk == by.pk:
         raise NotAllowed(_("不能停用自己的账号。"))
@@ -340,7 +348,7 @@ def person_set_active(*, by, person, active: bool) -> None:
 @transaction.atomic
 def person_reset_password(*, by, person) -> str:
     """Give a new temporary password (shown once) that must be changed at the next login."""
-    require_perm(by, Perm.MANAGE_ORG)
+    require_account_perm(by, person)
     person = User.objects.select_for_update(of=("self",)).select_related("profile").get(pk=person.pk)
     if person.pk == by.pk:
         raise NotAllowed(_("请在个人资料中修改自己的密码。"))
@@ -359,7 +367,7 @@ def person_reset_password(*, by, person) -> str:
 
 def person_unlock(*, by, person) -> int:
     """Lift a login lockout (django-axes) of the person's account; accounts.services audits it."""
-    require_perm(by, Perm.MANAGE_ORG)
+    require_account_perm(by, person)
     from accounts.services import account_unlock  # the security settings keep lockouts
 
     return account_unlock(by=by, username=person.get_username())

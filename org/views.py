@@ -18,12 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from risks import audit
 from risks.models import AuditAction, AuditEntry, Category, DataScope, Domain, Role, RoleSetting, Unit
-from risks.permissions import (
-    ROLE_PERMISSIONS,
-    Perm,
-    require_perm,
-    role_data_scope,
-)
+from risks.permissions import ROLE_PERMISSIONS, Perm, has_perm, require_perm, role_data_scope
 
 from . import services
 from .forms import (
@@ -231,25 +226,29 @@ def person_edit(request, pk):
     )
 
 
+def _people_page(user) -> str:
+    return "org:people" if has_perm(user, Perm.MANAGE_ORG) else "org:roles"
+
+
 def _person_or_404(pk):
     return get_object_or_404(User, pk=pk, profile__isnull=False)
 
 
 @require_POST
 def person_set_active(request, pk):
-    require_perm(request.user, Perm.MANAGE_ORG)
+    # The service decides: the admin for business accounts, the security admin for 三员 accounts.
     person = _person_or_404(pk)
     active = request.POST.get("active") == "1"
     services.person_set_active(by=request.user, person=person, active=active)
     messages.success(
         request, (_("已启用账号 %(name)s。") if active else _("已停用账号 %(name)s。")) % {"name": person}
     )
-    return redirect("org:people")
+    return redirect(_people_page(request.user))
 
 
 @require_POST
 def person_reset_password(request, pk):
-    require_perm(request.user, Perm.MANAGE_ORG)
+    # The service decides: the admin for business accounts, the security admin for 三员 accounts.
     person = _person_or_404(pk)
     password = services.person_reset_password(by=request.user, person=person)
     return _temporary_password_page(request, person, password)
@@ -257,11 +256,11 @@ def person_reset_password(request, pk):
 
 @require_POST
 def person_unlock(request, pk):
-    require_perm(request.user, Perm.MANAGE_ORG)
+    # The service decides: the admin for business accounts, the security admin for 三员 accounts.
     person = _person_or_404(pk)
     services.person_unlock(by=request.user, person=person)
     messages.success(request, _("已解除账号 %(name)s 的锁定。") % {"name": person})
-    return redirect("org:people")
+    return redirect(_people_page(request.user))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -386,3 +386,24 @@ def test_people_list_query_count_does_not_grow(client, district, admin_user):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("org:people"))
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("three_officer", ["auditor", "secadmin"])
+def test_admin_cannot_reset_deactivate_or_unlock_a_three_officer_account(
+    client, admin_user, people, three_officer
+):
+    # Else the admin could reset the auditor's password and read the audit log as him.
+    target = getattr(people, three_officer)
+    client.force_login(admin_user)
+    for name in ("org:person_reset_password", "org:person_active", "org:person_unlock"):
+        assert client.post(reverse(name, args=[target.pk]), {"active": "0"}).status_code == 403
+    target.refresh_from_db()
+    assert target.is_active and not target.profile.must_change_password
+
+
+def test_security_admin_resets_the_auditors_password(client, secadmin, auditor):
+    client.force_login(secadmin)
+    response = client.post(reverse("org:person_reset_password", args=[auditor.pk]))
+    assert response.status_code == 200
+    auditor.refresh_from_db()
+    assert auditor.check_password(response.context["password"]) and auditor.profile.must_change_password
