@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from notifications.calendar import due_date
+
 from .models import (
     GRASSROOTS_KINDS,
     TERRITORY_KINDS,
@@ -83,6 +85,13 @@ class RiskForm(forms.ModelForm):
 
     attachments = MultipleFileField(label=_("附件（照片、PDF 等）"), required=False)
     reason = forms.CharField(label=_("修改说明"), required=False, max_length=500)
+    deadline_working_days = forms.IntegerField(
+        label=_("或：发现后几个工作日"),
+        required=False,
+        min_value=1,
+        max_value=250,
+        help_text=_("按节假日和调休安排计算整改时限（不含发现当天），填写后以此为准。"),
+    )
 
     class Meta:
         model = Risk
@@ -141,6 +150,7 @@ class RiskForm(forms.ModelForm):
             f["responsible"].disabled = True
             if not can_change_deadline_directly(user, self.instance):
                 f["deadline"].disabled = True
+                del f["deadline_working_days"]
         else:
             del f["reason"]
             unit = unit_of(user)
@@ -172,6 +182,13 @@ class RiskForm(forms.ModelForm):
                 "category",
             ):
                 widget.attrs["data-searchable"] = "1"
+        if "deadline_working_days" in f:
+            # A date or a number of working days: either one gives the deadline.
+            f["deadline"].required = False
+            names = list(f)
+            names.remove("deadline_working_days")
+            names.insert(names.index("deadline") + 1, "deadline_working_days")
+            self.order_fields(names)
 
     @staticmethod
     def _territory_of(unit: Unit):
@@ -190,6 +207,16 @@ class RiskForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        working_days = data.get("deadline_working_days")
+        if working_days and data.get("found_on"):
+            data["deadline"] = due_date(data["found_on"], working_days)
+        elif (
+            "deadline_working_days" in self.fields
+            and not data.get("deadline")
+            and "deadline" not in self.errors
+        ):
+            # Django's own "required" message, as for any other empty required field.
+            self.add_error("deadline", self.fields["deadline"].error_messages["required"])
         found_on, deadline = data.get("found_on"), data.get("deadline")
         if found_on and deadline and deadline < found_on:
             self.add_error("deadline", _("整改时限不能早于发现日期。"))

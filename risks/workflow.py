@@ -8,6 +8,7 @@ else is refused with InvalidTransition or NotAllowed, and nothing is saved.
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,8 +17,10 @@ from django.utils.translation import gettext as _
 from . import audit
 from .attachments import MAX_FILES, safe_display_name, validate_upload
 from .models import (
+    OPEN_STATES,
     Attachment,
     AuditAction,
+    AuditEntry,
     EventKind,
     LedgerCounter,
     Level,
@@ -25,6 +28,7 @@ from .models import (
     RiskEvent,
     Role,
     State,
+    SupervisionLight,
     Unit,
     display_name,
     today,
@@ -534,6 +538,72 @@ def risk_refuse_extension(*, risk: Risk, by, reason: str) -> Risk:
     return current
 
 
+# ---------------------------------------------------------------------------------------------
+# Supervision (督办) from the escalation ladder
+
+
+LIGHT_RANK = {
+    SupervisionLight.GREEN: 0,
+    SupervisionLight.YELLOW: 1,
+    SupervisionLight.RED: 2,
+    SupervisionLight.LISTED: 3,
+}
+
+
+def system_user():
+    """The account the reminder system acts as on timelines and in the audit log (no login)."""
+    user, _created = get_user_model().objects.get_or_create(
+        username="system", defaults={"last_name": _("系统督办"), "is_active": False}
+    )
+    return user
+
+
+@transaction.atomic
+def risks_supervise(*, risk_ids, light: str, by, text: str = "") -> list[int]:
+    """Raise the supervision light of these risks to ``light`` (never lower it): one UPDATE, and a
+    timeline entry and an audit entry per risk, written in bulk so a sweep stays a few queries a
+    batch. Returns the ids whose light changed."""
+    lower = [value for value, rank in LIGHT_RANK.items() if rank < LIGHT_RANK[light]]
+    rows = list(
+        Risk.objects.select_for_update()
+        .filter(pk__in=list(risk_ids), state__in=OPEN_STATES, supervision_light__in=lower)
+        .values_list("pk", "code", "title", "supervision_light")
+    )
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    now = timezone.now()
+    Risk.objects.filter(pk__in=ids).update(supervision_light=light, updated_at=now)
+    labels = dict(SupervisionLight.choices)
+    label = str(Risk._meta.get_field("supervision_light").verbose_name)
+    events, entries = [], []
+    for pk, code, title, old in rows:
+        changes = [
+            {"field": "supervision_light", "label": label, "old": str(labels[old]), "new": str(labels[light])}
+        ]
+        events.append(
+            RiskEvent(risk_id=pk, kind=EventKind.SUPERVISED, actor=by, at=now, text=text, changes=changes)
+        )
+        entries.append(
+            AuditEntry(
+                at=now,
+                actor=by,
+                actor_name=by.get_username(),
+                action=AuditAction.TRANSITION,
+                object_type=Risk._meta.label_lower,
+                object_id=str(pk),
+                object_repr=f"{code} {title}"[:300],
+                summary=f"{EventKind.SUPERVISED.label}：{text}"[:500]
+                if text
+                else str(EventKind.SUPERVISED.label),
+                changes=changes,
+            )
+        )
+    RiskEvent.objects.bulk_create(events)
+    AuditEntry.objects.bulk_create(entries)
+    return ids
+
+
 __all__ = [
     "InvalidTransition",
     "NotAllowed",
@@ -554,5 +624,7 @@ __all__ = [
     "risk_request_extension",
     "risk_approve_extension",
     "risk_refuse_extension",
+    "risks_supervise",
+    "system_user",
     "today",
 ]

@@ -37,6 +37,12 @@ if [[ ! -f "$stamp" ]]; then
     touch "$stamp"
 fi
 
+# Catch up on reminders before the worker and beat start: beat's hourly sweep would do it within
+# the hour; running it now means the notification centre is filled when the first page opens.
+# It is idempotent, so a restart sends nothing twice; the worker delivers e-mails and robots.
+echo "run: catching up on reminders (python manage.py send_reminders --no-deliver)"
+python manage.py send_reminders --no-deliver || echo "run: the reminder sweep failed; beat runs it again within the hour"
+
 echo "run: serving http://127.0.0.1:$PORT (Ctrl-C stops web, worker and beat)"
 # -e /dev/null: .env is for docker compose (its hosts are container names); settings read only
 # the real environment, so the processes here must see exactly what migrate and seed_demo saw.

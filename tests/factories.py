@@ -133,3 +133,25 @@ def png_upload(name: str = "现场照片.png") -> SimpleUploadedFile:
 
 def pdf_upload(name: str = "整改报告.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def due_risk(*, unit: Unit, responsible, deadline: datetime.date, **fields) -> Risk:
+    """An in-progress risk of ``unit`` with ``responsible`` and ``deadline``, saved directly: the
+    reminder tests' starting point (found long before its deadline)."""
+    from risks.models import State
+
+    fields.setdefault("state", State.IN_PROGRESS)
+    fields.setdefault("level", Level.GENERAL)
+    # Get or create: an earlier transactional test's flush empties the migrated domains too.
+    fields.setdefault(
+        "domain", Domain.objects.get_or_create(code="societal", defaults={"name": "社会安全"})[0]
+    )
+    fields.setdefault("found_on", deadline - datetime.timedelta(days=200))
+    return RiskFactory(
+        township=unit,
+        owner_unit=unit,
+        responsible=responsible,
+        deadline=deadline,
+        created_by=responsible,
+        **fields,
+    )

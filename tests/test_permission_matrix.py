@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from duties.models import DutyAttachment, DutyItem, DutyKind, DutyList, DutyRecord
+from notifications.models import Channel, Delivery, DeliveryStatus, Notice, Notification, RuleCode
 from risks import workflow
 from risks.models import Category, Role, State
 
@@ -101,6 +102,16 @@ MATRIX = {
         data={"progress-text": "已完成一半"},
     ),
     "risks:attachment": url(lambda w: [w.attachment.pk], scoped()),
+    # -- notifications and quarterly reports ------------------------------------------------
+    "notifications:list": url(no_args, everyone(200)),
+    # One's own notification only: it opens (302 to its link); anybody else's is 404.
+    "notifications:open": url(lambda w: [w.notification.pk], only(302, "official", others=404)),
+    "notifications:mark_read": url(no_args, everyone(302), method="post"),
+    "notifications:preferences": url(no_args, everyone(200)),
+    "notifications:system": url(no_args, MANAGERS_ONLY),
+    "notifications:send_test": url(no_args, only(302, "admin_user"), method="post"),
+    "notifications:retry": url(lambda w: [w.delivery.pk], only(302, "admin_user"), method="post"),
+    "notifications:quarterly_reports": url(no_args, everyone(200, secadmin=403, auditor=403)),
     # -- organisation (admin) ----------------------------------------------------------------
     "org:units": url(no_args, MANAGERS_ONLY),
     "org:unit_create": url(no_args, MANAGERS_ONLY),
@@ -190,6 +201,19 @@ def world(district, people, make_risk, official, unitleader):
         content_type="image/png",
         size=10,
         uploaded_by=official,
+    )
+    w.notification = Notification.objects.create(
+        notice=Notice.objects.create(
+            rule=RuleCode.DEADLINE_NEAR,
+            subject_type="risk",
+            subject_id=w.risk.pk,
+            period="p",
+            title="到期提醒",
+        ),
+        user=official,
+    )
+    w.delivery = Delivery.objects.create(
+        channel=Channel.EMAIL, recipient="x@example.com", subject="s", body="b", status=DeliveryStatus.FAILED
     )
     return w
 

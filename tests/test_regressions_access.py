@@ -75,8 +75,8 @@ def test_admin_cannot_read_the_audit_log(client, admin_user):
 
 
 # Every URL that could change something; the person's own session and account (login, logout,
-# language, own password and two-factor: an auditor keeps those like everybody) aside.
-SESSION_URLS = {"login", "logout", "set_language"}
+# language, own password and two-factor, own notifications: an auditor keeps those) aside.
+SESSION_URLS = {"login", "logout", "set_language", "notifications:mark_read", "notifications:preferences"}
 CHANGING_URLS = sorted(n for n in MATRIX if n not in SESSION_URLS and not n.startswith("accounts:"))
 
 

@@ -10,6 +10,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "org",
     "duties",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
                 "org.context_processors.permissions",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -266,7 +269,25 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every entry has `expires`: a message the workers could not take in time (broker or workers
+# down) is dropped rather than run late in a pile; the next run catches up from the database.
+# The sweep runs hourly in the working day: it is idempotent, so the extra runs only catch up
+# what a missed run (or a risk changed since) left due; deliveries and retries every 5 minutes.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "notifications.send_reminders",
+        "schedule": crontab(minute=5, hour="7-22"),
+        "options": {"expires": 50 * 60},
+    },
+    "deliver-notifications": {
+        "task": "notifications.deliver",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+}
+
+# Links in e-mails and robot messages point here (scheme and host as users reach the site).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle"}

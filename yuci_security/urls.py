@@ -19,5 +19,6 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("audit/", include("org.audit_urls")),
     path("duties/", include("duties.urls")),
+    path("", include("notifications.urls")),
     path("", include("risks.urls")),
 ]
