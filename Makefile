@@ -25,13 +25,14 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help setup setup-dev assets messages migrate run test lint check clean distclean
+.PHONY: help setup setup-dev assets messages messages-update migrate run test lint check clean distclean
 
 help:
 	@echo "make run        set up, seed the demo district once, serve http://127.0.0.1:$(PORT) with worker + beat"
 	@echo "make setup      virtualenv, packages, static/vendor assets, translations, migrations"
 	@echo "make test       setup + test tools, then pytest (PYTEST_ARGS='-k name' to narrow)"
 	@echo "make lint       ruff check and ruff format --check"
+	@echo "make messages-update  collect new strings into locale/*/django.po (then translate them)"
 	@echo "make check      manage.py check, makemigrations --check, check --deploy (production-like)"
 	@echo "make clean      remove var/ (local database, media, broker), static/vendor and caches"
 	@echo "make distclean  clean, and remove .venv too"
@@ -74,6 +75,13 @@ ifneq ($(LOCALE_DIRS),)
 	fi
 endif
 
+# After adding or changing interface text: collect the msgids (the Chinese text) into the catalogues,
+# translate the new entries in locale/en/LC_MESSAGES/django.po, then `make messages` (or `make setup`).
+# tests/test_translations.py fails while an entry is untranslated or fuzzy.
+MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore=static/vendor --ignore=build --ignore=node_modules
+messages-update: $(RUNTIME_STAMP)
+	$(MANAGE) makemessages -l en --no-obsolete --add-location=file $(MESSAGE_IGNORES)
+
 # A new SQLite file is an empty database: forget that the demo district was seeded (scripts/run.sh).
 migrate: $(RUNTIME_STAMP)
 	@if [ -z "$${DATABASE_URL:-}" ] && [ ! -e '$(VAR_DIR)/db.sqlite3' ]; then rm -f '$(VAR_DIR)'/demo-seeded-*; fi
@@ -107,7 +115,7 @@ check: $(RUNTIME_STAMP)
 # --- cleaning ----------------------------------------------------------------------------------
 
 clean:
-	rm -rf '$(VAR_DIR)' static/vendor .pytest_cache .ruff_cache
+	rm -rf '$(VAR_DIR)' static/vendor build .pytest_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.mo' \) -print0 | xargs -0 rm -rf
 
 distclean: clean

@@ -10,6 +10,7 @@ from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils.translation import gettext
 
 from risks import audit
 from risks.models import AuditAction
@@ -31,7 +32,11 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
         object_type="auth.user",
         object_id=username or "",
         object_repr=username or "",
-        summary=f"连续登录失败，账号“{username}”及来源地址 {ip_address} 被锁定"
-        f" {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟",
+        summary=gettext("连续登录失败，账号“%(username)s”及来源地址 %(ip)s 被锁定 %(minutes)d 分钟")
+        % {
+            "username": username,
+            "ip": ip_address,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
         ip=ip_address,
     )

@@ -4,6 +4,7 @@ import django_filters as df
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -107,13 +108,21 @@ class RiskFilter(df.FilterSet):
             elif isinstance(widget, forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
                 widget.attrs["data-searchable"] = "1"
+                widget.attrs["data-placeholder"] = _("全部")
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
                 if name in ("owner_unit", "location", "responsible", "category", "supervising_unit"):
                     widget.attrs["data-searchable"] = "1"
             elif isinstance(widget, df.widgets.RangeWidget):
-                for sub in widget.widgets:
-                    sub.attrs.update({"class": "form-control", "type": "date"})
+                # Two inputs under one <label>: each gets its own accessible name.
+                for sub, end in zip(widget.widgets, (_("起"), _("止")), strict=True):
+                    sub.attrs.update(
+                        {
+                            "class": "form-control",
+                            "type": "date",
+                            "aria-label": format_lazy("{}（{}）", field.label, end),
+                        }
+                    )
             else:
                 widget.attrs.setdefault("class", "form-control")
         self.form.fields["q"].widget.attrs["placeholder"] = _("名称、编号、地址或描述")

@@ -52,6 +52,19 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def empty_choice_reads_well(field: forms.Field) -> None:
+    """Django's "---------" as the empty choice reads badly: say "请选择" (please choose)."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label is not None:
+            field.empty_label = _("请选择")
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] in ("", None):
+            field.choices = [("", _("请选择")), *choices[1:]]
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         name = display_name(user)
@@ -164,6 +177,7 @@ class RiskForm(forms.ModelForm):
                     self.initial.setdefault("village", unit)
             self.initial.setdefault("found_on", today())
         for name, field in f.items():
+            empty_choice_reads_well(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -272,6 +286,7 @@ class ActionForm(forms.Form):
         if "new_deadline" in self.fields:
             self.fields["new_deadline"].required = True
         for name, field in self.fields.items():
+            empty_choice_reads_well(field)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             if name in ("responsible", "to_unit"):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -168,6 +169,9 @@ class Domain(models.Model):
         verbose_name_plural = _("安全领域")
 
     def __str__(self):
+        # The national list has official English names; show them when the interface is English.
+        if self.name_en and get_language() == "en":
+            return self.name_en
         return self.name
 
 

@@ -24,6 +24,7 @@ htmx.org         htmx             dist/  dist/htmx.min.js
 echarts          echarts          dist/  dist/echarts.min.js
 tom-select       tom-select       dist/  dist/css/tom-select.bootstrap5.min.css dist/js/tom-select.complete.min.js
 flatpickr        flatpickr        dist/  dist/flatpickr.min.css dist/flatpickr.min.js dist/l10n/zh.js
+axe-core         axe-core         -      axe.min.js
 "
 
 die() { echo "fetch_assets: $*" >&2; exit 1; }

@@ -5,6 +5,7 @@ tests that move a risk through its life use the services in risks.workflow (conf
 """
 
 import datetime
+from importlib import import_module
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -95,7 +96,13 @@ def person(*, role: str, unit: Unit, **user_fields):
 
 
 def societal_domain() -> Domain:
-    return Domain.objects.get(code="societal")  # loaded by migration 0002
+    """社会安全, loaded by migration 0002 — and loaded again when an earlier transactional test
+    (the live-server browser tests, for example) emptied every table, the domains included."""
+    if not Domain.objects.filter(code="societal").exists():
+        from django.apps import apps
+
+        import_module("risks.migrations.0002_domains_and_categories").load(apps, None)
+    return Domain.objects.get(code="societal")
 
 
 class RiskFactory(factory.django.DjangoModelFactory):

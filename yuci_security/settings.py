@@ -209,6 +209,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-filter's empty choice: "全部" (any) rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
