@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from risks.models import Category, Domain, Risk, StoredFile, Unit
@@ -49,7 +50,7 @@ class DutyList(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="duty_list_once_per_unit_year")]
 
     def __str__(self):
-        return self.title or f"{self.unit} {self.year} 年责任清单"
+        return self.title or gettext("%(unit)s %(year)d 年责任清单") % {"unit": self.unit, "year": self.year}
 
 
 class DutyItem(models.Model):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from risks.forms import PersonChoiceField
@@ -39,7 +40,8 @@ def unit_choices():
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, unit):
         # Indent by depth so the tree shows in a plain select.
-        return f"{'　' * (unit.depth - 1)}{unit.name}{'' if unit.is_active else '（已停用）'}"
+        inactive = "" if unit.is_active else gettext("（已停用）")
+        return f"{'　' * (unit.depth - 1)}{unit.name}{inactive}"
 
 
 class UnitForm(StyledForm):

@@ -25,7 +25,7 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettex
 # Python files whose Chinese literals are data, not interface: demo data, the migrations that load
 # the national domain list, and settings' defaults (the sender name of notification e-mail).
 # Management commands speak to the operator on the command line, not in the web interface.
-PY_EXEMPT = ("migrations/", "management/", "risks/demo", "yuci_security/settings.py")
+PY_EXEMPT = ("migrations/", "management/", "risks/demo", "duties/demo", "yuci_security/settings.py")
 # The project package and every app (a folder with an apps.py).
 PY_DIRS = ("yuci_security", *sorted(p.parent.name for p in ROOT.glob("*/apps.py")))
 
