@@ -9,12 +9,19 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from risks import audit
 from risks.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # Audit labels and messages are asserted in Chinese; another test may have left English active.
+    with translation.override("zh-hans"):
+        yield
 
 
 def last_id():

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from duties import services
 from duties.models import Cadence, DutyAttachment, DutyItem, DutyKind, DutyList, DutyRecord
@@ -15,6 +16,13 @@ from risks.permissions import NotAllowed
 from .factories import png_upload, societal_domain
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # Audit labels and messages are asserted in Chinese; another test may have left English active.
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

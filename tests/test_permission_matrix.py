@@ -20,6 +20,7 @@ URLs under IGNORED_PREFIXES (Django admin, which has its own staff check) are le
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 
 from duties.models import DutyAttachment, DutyItem, DutyKind, DutyList, DutyRecord
 from notifications.models import Channel, Delivery, DeliveryStatus, Notice, Notification, RuleCode
@@ -27,6 +28,14 @@ from risks import workflow
 from risks.models import Category, Role, State
 
 from .factories import png_upload
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # Audit labels and messages are asserted in Chinese; another test may have left English active.
+    with translation.override("zh-hans"):
+        yield
+
 
 LOGIN = "login"
 PERSONAS = (

@@ -9,12 +9,21 @@ whether it must show exactly the scope ("equal") or may show a part of it ("with
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from risks.models import Attachment, EventKind, RiskEvent
 
 from .factories import PNG_BYTES, RiskFactory, png_upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # Audit labels and messages are asserted in Chinese; another test may have left English active.
+    with translation.override("zh-hans"):
+        yield
+
 
 EXPECTED = {
     "official": {"A_owned", "A_cooperates", "A_village", "supervised_in_A"},

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from duties.models import DutyItem, DutyList, DutyRecord
 from risks import workflow
@@ -11,6 +12,13 @@ from .factories import png_upload
 from .test_permission_matrix import MATRIX, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # Audit labels and messages are asserted in Chinese; another test may have left English active.
+    with translation.override("zh-hans"):
+        yield
 
 
 def test_official2_cannot_view_edit_transition_export_or_download_by_guessing_ids(
