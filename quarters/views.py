@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from risks import audit
-from risks.attachments import download_response
+from risks import attachments, audit
 from risks.forms import RiskForm
 from risks.models import AuditAction
 from risks.permissions import NotAllowed, profile_of, visible_units
@@ -318,9 +317,7 @@ def receipt_file(request, pk):
     except ReceiptAttachment.DoesNotExist:
         raise Http404(_("没有找到这个附件。")) from None
     _directive_or_404(request, attachment.receipt.directive_id)
-    response = download_response(attachment)
-    audit.record(actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment)
-    return response
+    return attachments.serve(attachment, user=request.user)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,11 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from . import audit, selectors, workflow
-from .attachments import download_response
+from . import attachments, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
-from .models import Attachment, AuditAction, Risk, RiskEvent
+from .models import Attachment, Risk, RiskEvent
 from .pagination import LedgerPaginator
 from .permissions import (
     ACTIONS,
@@ -206,8 +205,4 @@ def attachment_download(request, pk):
         raise Http404(_("没有找到这个附件。")) from None
     # Raises 404 unless the person may see the risk the attachment belongs to.
     get_visible_risk(request.user, attachment.risk_id, visible_risks(request.user).only("pk"))
-    response = download_response(attachment, as_attachment=not attachment.is_image)
-    audit.record(
-        actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment, summary=attachment.risk.code
-    )
-    return response
+    return attachments.serve(attachment, user=request.user, summary=attachment.risk.code)

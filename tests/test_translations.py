@@ -26,7 +26,14 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettex
 # the national domain list, and settings' defaults (the sender name of notification e-mail).
 # The bench (risks/bench/) searches the ledger for a word of the demo data.
 # Management commands speak to the operator on the command line, not in the web interface.
-PY_EXEMPT = ("migrations/", "management/", "risks/demo", "risks/bench/", "yuci_security/settings.py")
+PY_EXEMPT = (
+    "migrations/",
+    "management/",
+    "risks/demo",
+    "duties/demo",
+    "risks/bench/",
+    "yuci_security/settings.py",
+)
 # The project package and every app (a folder with an apps.py).
 PY_DIRS = ("yuci_security", *sorted(p.parent.name for p in ROOT.glob("*/apps.py")))
 

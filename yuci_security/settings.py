@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "risks",
     "accounts",
+    "org",
+    "duties",
     "notifications",
     "quarters",
 ]
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
+                "org.context_processors.permissions",
                 "notifications.context_processors.unread",
                 "quarters.context_processors.navigation",
             ],
