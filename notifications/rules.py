@@ -33,7 +33,7 @@ from risks.models import (
     Unit,
     UnitKind,
 )
-from risks.permissions import ROLE_DATA_SCOPE, DataScope
+from risks.permissions import DataScope, role_data_scopes
 
 from .calendar import previous_quarter, quarter_end, quarter_of
 from .models import RULE_DEFAULTS, AnnualStudyDate, ReminderRule, RuleCode, parse_days
@@ -140,14 +140,16 @@ class Directory:
             "profile__user_id", "unit_id"
         ):
             custom[user_id].append(directory.units[unit_id].path)
+        # Each role's scope as the security admin configured it (risks.permissions.RoleSetting).
+        role_scopes = role_data_scopes()
         for user_id, unit_id, role, superuser in profiles:
             unit = directory.units[unit_id]
+            scope, role_units = role_scopes.get(role, (None, []))
             if superuser or unit.kind in (UnitKind.DISTRICT, UnitKind.OFFICE):
                 scope = DataScope.ALL  # as risks.permissions.data_scope decides
-            else:
-                scope = ROLE_DATA_SCOPE.get(role)
+            role_paths = [directory.units[u].path for u in role_units]
             directory.people[user_id] = Person(
-                user_id, unit_id, unit.path, role, scope, (unit.path, *custom[user_id])
+                user_id, unit_id, unit.path, role, scope, (unit.path, *custom[user_id], *role_paths)
             )
             if role == Role.UNIT_LEADER:
                 directory.leaders[unit_id].append(user_id)

@@ -3,6 +3,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from .models import Attachment, AuditEntry, Category, Domain, Profile, QuarterlyReport, Risk, RiskEvent, Unit
+from .permissions import Perm, has_perm
 
 
 @admin.register(Unit)
@@ -93,6 +94,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        # 三员: only the auditor's rights read the log, also here (a superuser admin may not).
+        return has_perm(request.user, Perm.READ_AUDIT)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
 
 @admin.register(AuditEntry)

@@ -3,6 +3,7 @@
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -70,3 +71,25 @@ def safe_display_name(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip() or "file"
     return name[-150:]
+
+
+def serve(stored, *, user, summary: str = "") -> FileResponse:
+    """Answer with an uploaded file (risks.models.StoredFile) the caller has checked ``user`` may
+    see, auditing the download. Images show inline, everything else downloads."""
+    from . import audit
+    from .models import AuditAction
+
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("附件文件已丢失，请联系管理员。")) from None
+    audit.record(actor=user, action=AuditAction.DOWNLOAD, obj=stored, summary=summary)
+    response = FileResponse(
+        handle,
+        as_attachment=not stored.content_type.startswith("image/"),
+        filename=stored.original_name,
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

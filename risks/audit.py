@@ -5,10 +5,17 @@ services keep their keyword-only signatures and need no request.
 """
 
 import contextvars
+import datetime
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import AuditAction, AuditEntry, Profile
+
+# 网络安全法 第二十一条: network logs are kept at least six months.
+RETENTION_DAYS = 180
 
 _current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
 
@@ -42,6 +49,7 @@ def record(
     object_id: str = "",
     object_repr: str = "",
     ip: str | None = None,
+    actor_name: str = "",
 ) -> AuditEntry:
     """Write one audit entry. ``action`` is an AuditAction; ``obj`` the object acted on."""
     if action not in AuditAction.values:
@@ -59,7 +67,7 @@ def record(
         object_repr = object_repr or str(obj)
     return AuditEntry.objects.create(
         actor=user,
-        actor_name=user.get_username() if user else (getattr(actor, "username", "") or ""),
+        actor_name=user.get_username() if user else (actor_name or getattr(actor, "username", "") or ""),
         actor_unit_id=unit_id,
         ip=ip or _current_ip.get(),
         action=action,
@@ -69,3 +77,51 @@ def record(
         summary=summary[:500],
         changes=changes or [],
     )
+
+
+def field_changes(before: dict, after: dict, labels: dict | None = None) -> list[dict]:
+    """``[{"field", "label", "old", "new"}]`` for the keys whose value differs (as text)."""
+    labels = labels or {}
+    return [
+        {"field": key, "label": str(labels.get(key, key)), "old": _text(before.get(key)), "new": _text(value)}
+        for key, value in after.items()
+        if _text(before.get(key)) != _text(value)
+    ]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list | tuple | set):
+        return "、".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def prune_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The newest moment before which entries may be pruned: RETENTION_DAYS ago."""
+    return (now or timezone.now()) - datetime.timedelta(days=RETENTION_DAYS)
+
+
+@transaction.atomic
+def audit_prune(*, before: datetime.datetime, by=None) -> int:
+    """Delete the entries older than ``before``; refuse when that would touch entries younger than
+    RETENTION_DAYS. The pruning itself is audited. The only deletion path, and no UI calls it."""
+    if before > prune_cutoff():
+        raise ValidationError(
+            _("审计日志至少保存 %(days)d 天：不能清理 %(date)s 之后的记录。")
+            % {"days": RETENTION_DAYS, "date": timezone.localtime(prune_cutoff()).strftime("%Y-%m-%d")}
+        )
+    # The queryset refuses delete(); the base class's delete is the deliberate way round it.
+    deleted, _per_model = models.QuerySet.delete(AuditEntry.objects.filter(at__lt=before))
+    record(
+        actor=by,
+        actor_name="" if by else "system",
+        action=AuditAction.DELETE,
+        object_type="risks.auditentry",
+        object_repr=_("审计日志"),
+        summary=_("清理 %(date)s 之前的审计日志 %(n)d 条")
+        % {"date": timezone.localtime(before).strftime("%Y-%m-%d"), "n": deleted},
+    )
+    return deleted

@@ -3,7 +3,7 @@
 import django_filters as df
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +89,20 @@ class RiskFilter(df.FilterSet):
         method="filter_tag",
     )
     overdue = df.BooleanFilter(label=_("只看逾期"), method="filter_overdue", widget=forms.CheckboxInput)
+    # The leaders' dashboard links here with these (quarters.dashboard): each figure's ledger.
+    open = df.BooleanFilter(label=_("只看未销号"), method="filter_open", widget=forms.CheckboxInput)
+    on_time = df.BooleanFilter(label=_("按期销号"), method="filter_on_time", widget=forms.CheckboxInput)
+    created = df.DateFromToRangeFilter(
+        field_name="created_at",
+        label=_("登记日期"),
+        widget=df.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    closed = df.DateFromToRangeFilter(
+        field_name="closed_at", label=_("销号日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    owner_exact = df.ModelChoiceFilter(
+        label=_("责任单位（本级）"), field_name="owner_unit", queryset=lambda request: _units(request)
+    )
     deadline = df.DateFromToRangeFilter(
         label=_("整改时限"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
     )
@@ -159,6 +173,13 @@ class RiskFilter(df.FilterSet):
 
     def filter_overdue(self, qs, name, value):
         return qs.overdue() if value else qs
+
+    def filter_open(self, qs, name, value):
+        return qs.open() if value else qs
+
+    def filter_on_time(self, qs, name, value):
+        # Closed on or before the deadline (the day in Asia/Shanghai).
+        return qs.filter(state=State.CLOSED, closed_at__date__lte=F("deadline")) if value else qs
 
     def filter_todo(self, qs, name, value):
         if not value:

@@ -127,6 +127,28 @@ class Profile(models.Model):
         return f"{display_name(self.user)}（{self.unit}）"
 
 
+class RoleSetting(models.Model):
+    """A role's configured data scope (RuoYi's five words), kept by the security admin.
+
+    Without a row the role has its default (risks.permissions.ROLE_DATA_SCOPE).
+    """
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, unique=True)
+    data_scope = models.CharField(_("数据范围"), max_length=20, choices=DataScope.choices)
+    # For the CUSTOM scope: units (and their subtrees) the role sees besides its own unit.
+    custom_units = models.ManyToManyField(
+        Unit, blank=True, related_name="role_settings", verbose_name=_("自定义数据范围")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("角色数据范围")
+        verbose_name_plural = _("角色数据范围")
+
+    def __str__(self):
+        return f"{self.get_role_display()}：{self.get_data_scope_display()}"
+
+
 def display_name(user) -> str:
     if user is None:
         return ""
@@ -529,14 +551,11 @@ def attachment_path(instance, filename):
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
-    event = models.ForeignKey(
-        RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录")
-    )
-    risk = models.ForeignKey(
-        Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患")
-    )
-    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+class StoredFile(models.Model):
+    """An uploaded file's data, whatever it is evidence of (risk timeline, duty record).
+
+    Subclasses add ``file`` with their own upload folder."""
+
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
@@ -544,9 +563,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
-        verbose_name = _("附件")
-        verbose_name_plural = _("附件")
 
     def __str__(self):
         return self.original_name
@@ -554,6 +572,20 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Attachment(StoredFile):
+    event = models.ForeignKey(
+        RiskEvent, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("记录")
+    )
+    risk = models.ForeignKey(
+        Risk, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("风险隐患")
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,13 +11,93 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import LEVEL_ORDER, DataScope, Level, Profile, Risk, Role, State, Unit, UnitKind, today
+from .models import (
+    LEVEL_ORDER,
+    DataScope,
+    Level,
+    Profile,
+    Risk,
+    Role,
+    RoleSetting,
+    State,
+    Unit,
+    UnitKind,
+    today,
+)
 
-# Each role's data scope (RuoYi's words). People of the district and the security office see all.
+
+class Perm(models.TextChoices):
+    """What a role may do at all; which risks it may do it to is decided per object below."""
+
+    VIEW = "view", _("查看")
+    CREATE = "create", _("登记")
+    EDIT = "edit", _("修改、报送进展")
+    ASSIGN = "assign", _("交办、转办、撤销")
+    APPROVE_CLOSURE = "approve_closure", _("审批销号、延期")
+    VERIFY = "verify", _("核查（行业主管部门）")
+    SUPERVISE = "supervise", _("督办、预警")
+    EXPORT = "export", _("导出")
+    MANAGE_ORG = "manage_org", _("管理单位、人员、类别、责任清单")
+    MANAGE_SECURITY = "manage_security", _("管理角色与安全设置")
+    READ_AUDIT = "read_audit", _("查阅审计日志")
+
+
+_RISK_WORK = {Perm.VIEW, Perm.CREATE, Perm.EDIT, Perm.EXPORT}
+
+# The one table of what each role may do. 三员 (等保): the admin keeps the organisation, the security
+# admin keeps roles and security settings, the auditor only reads the audit log: no two overlap in
+# MANAGE_ORG / MANAGE_SECURITY / READ_AUDIT, and the auditor has nothing that changes data.
+ROLE_PERMISSIONS: dict[str, frozenset] = {
+    Role.OFFICIAL: frozenset(_RISK_WORK),
+    Role.UNIT_LEADER: frozenset(_RISK_WORK | {Perm.ASSIGN, Perm.APPROVE_CLOSURE, Perm.VERIFY}),
+    Role.DISTRICT_LEADER: frozenset(
+        _RISK_WORK | {Perm.ASSIGN, Perm.APPROVE_CLOSURE, Perm.VERIFY, Perm.SUPERVISE}
+    ),
+    Role.ADMIN: frozenset(_RISK_WORK | {Perm.ASSIGN, Perm.SUPERVISE, Perm.MANAGE_ORG}),
+    Role.SECURITY_ADMIN: frozenset({Perm.VIEW, Perm.MANAGE_SECURITY}),
+    Role.AUDITOR: frozenset({Perm.VIEW, Perm.READ_AUDIT}),
+}
+# The three officers (三员) of 等保: separate accounts, granted only by the security admin.
+THREE_OFFICERS = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+# The permission that makes each of them what it is; no role may hold two of these.
+THREE_OFFICER_PERMS = (Perm.MANAGE_ORG, Perm.MANAGE_SECURITY, Perm.READ_AUDIT)
+# Permissions that change data; the auditor holds none of them.
+CHANGING_PERMS = frozenset(set(Perm) - {Perm.VIEW, Perm.EXPORT, Perm.READ_AUDIT})
+
+
+def has_perm(user, perm: str) -> bool:
+    """Whether ``user``'s role may do ``perm`` at all (the per-object rules come on top).
+
+    A superuser without a profile (break-glass, Django admin only) holds everything; one with a
+    role holds what the role holds; an inactive user nothing.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    role = role_of(user)
+    if role is not None:
+        # A role is what a person may do, superuser flag or not: the demo's system admin keeps
+        # Django's admin site but still may not read the audit log (三员).
+        return perm in ROLE_PERMISSIONS.get(role, ())
+    return user.is_superuser
+
+
+def permissions_of(user) -> set[str]:
+    return {perm for perm in Perm if has_perm(user, perm)}
+
+
+def require_perm(user, perm: str) -> None:
+    """Raise NotAllowed (403) unless the person's role has ``perm``."""
+    if not has_perm(user, perm):
+        raise NotAllowed(_("您的角色没有“%(perm)s”权限。") % {"perm": Perm(perm).label})
+
+
+# Each role's default data scope (RuoYi's words); the security admin may override it per role
+# (RoleSetting). People of the district and the security office see all regardless.
 ROLE_DATA_SCOPE = {
     Role.OFFICIAL: DataScope.UNIT_AND_BELOW,
     Role.UNIT_LEADER: DataScope.UNIT_AND_BELOW,
@@ -26,7 +106,24 @@ ROLE_DATA_SCOPE = {
     Role.SECURITY_ADMIN: DataScope.ALL,
     Role.AUDITOR: DataScope.ALL,
 }
-CREATOR_ROLES = {Role.OFFICIAL, Role.UNIT_LEADER, Role.DISTRICT_LEADER, Role.ADMIN}
+CREATOR_ROLES = {role for role, perms in ROLE_PERMISSIONS.items() if Perm.CREATE in perms}
+
+
+def role_data_scopes() -> dict:
+    """Every role's data scope and its CUSTOM units' ids, in two queries: {role: (scope, [unit ids])}.
+    For code that decides scope for many people at once (notifications' directory)."""
+    result = {role: (scope, []) for role, scope in ROLE_DATA_SCOPE.items()}
+    for role, scope in RoleSetting.objects.values_list("role", "data_scope"):
+        result[role] = (scope, [])
+    for role, unit_id in RoleSetting.custom_units.through.objects.values_list("rolesetting__role", "unit_id"):
+        result[role][1].append(unit_id)
+    return result
+
+
+def role_data_scope(role: str) -> str | None:
+    """The data scope configured for ``role`` (RoleSetting), else the default of ROLE_DATA_SCOPE."""
+    configured = RoleSetting.objects.filter(role=role).values_list("data_scope", flat=True).first()
+    return configured or ROLE_DATA_SCOPE.get(role)
 
 
 class NotAllowed(PermissionDenied):
@@ -60,11 +157,14 @@ def data_scope(user) -> str | None:
     if getattr(user, "is_superuser", False) and user.is_active:
         return DataScope.ALL
     profile = profile_of(user)
-    if profile is None or not user.is_active:
+    if profile is None or not user.is_active or not has_perm(user, Perm.VIEW):
         return None
     if profile.unit.kind in (UnitKind.DISTRICT, UnitKind.OFFICE):
         return DataScope.ALL
-    return ROLE_DATA_SCOPE.get(profile.role)
+    # Read once per request (the user object lives as long as the request): lists call this often.
+    if getattr(user, "_role_scope", None) is None:
+        user._role_scope = role_data_scope(profile.role)
+    return user._role_scope
 
 
 def visible_risks(user, queryset=None):
@@ -81,11 +181,13 @@ def visible_risks(user, queryset=None):
     if scope == DataScope.UNIT:
         return qs.in_unit(unit)
     if scope == DataScope.CUSTOM:
-        units = [unit, *user.profile.custom_scope_units.all()]
-        ids = set()
+        # The person's own unit, plus the units chosen for the person and for the role.
+        units = {unit, *user.profile.custom_scope_units.all()}
+        units.update(Unit.objects.filter(role_settings__role=user.profile.role))
+        condition = Q()
         for each in units:
-            ids.update(Risk.objects.in_unit_subtree(each).values_list("pk", flat=True))
-        return qs.filter(pk__in=ids)
+            condition |= Q(pk__in=Risk.objects.in_unit_subtree(each).values("pk"))
+        return qs.filter(condition)
     return qs.filter(Q(responsible=user) | Q(created_by=user))  # DataScope.SELF
 
 
@@ -163,7 +265,7 @@ def may_approve(user, risk: Risk) -> bool:
 
 
 def can_create_risk(user) -> bool:
-    return getattr(user, "is_superuser", False) or role_of(user) in CREATOR_ROLES
+    return has_perm(user, Perm.CREATE)
 
 
 def writable_units(user):
@@ -171,13 +273,13 @@ def writable_units(user):
     if is_district_level(user) or is_admin(user):
         return Unit.objects.filter(is_active=True)
     unit = unit_of(user)
-    if unit is None or role_of(user) not in CREATOR_ROLES:
+    if unit is None or not has_perm(user, Perm.CREATE):
         return Unit.objects.none()
     return unit.subtree().filter(is_active=True)
 
 
 def can_edit_risk(user, risk: Risk) -> bool:
-    if not risk.is_open:
+    if not risk.is_open or not has_perm(user, Perm.EDIT):
         return False
     return is_district_level(user) or is_admin(user) or works_for_owner(user, risk)
 
@@ -312,6 +414,25 @@ ACTIONS: dict[str, ActionRule] = {
     "reopen": ActionRule(_("重新打开"), (State.CLOSED,), may_approve, _("销号审批人同级及以上")),
 }
 
+# The table's permission each action needs, checked before the action's own rule.
+ACTION_PERMS = {
+    "assign": Perm.ASSIGN,
+    "sign_for": Perm.EDIT,
+    "progress": Perm.EDIT,
+    "request_handover": Perm.ASSIGN,
+    "accept_handover": Perm.EDIT,
+    "refuse_handover": Perm.EDIT,
+    "request_closure": Perm.EDIT,
+    "approve_closure": Perm.APPROVE_CLOSURE,
+    "return_closure": Perm.APPROVE_CLOSURE,
+    "request_extension": Perm.EDIT,
+    "approve_extension": Perm.APPROVE_CLOSURE,
+    "refuse_extension": Perm.APPROVE_CLOSURE,
+    "withdraw": Perm.ASSIGN,
+    "reopen": Perm.APPROVE_CLOSURE,
+}
+assert set(ACTION_PERMS) == set(ACTIONS)  # noqa: S101 - a programming error, at import
+
 
 def check_action(action: str, user, risk: Risk, on: datetime.date | None = None) -> None:
     """Raise InvalidTransition (wrong state or condition) or NotAllowed (wrong person)."""
@@ -323,7 +444,7 @@ def check_action(action: str, user, risk: Risk, on: datetime.date | None = None)
         )
     if rule.condition and (problem := rule.condition(risk, on or today())):
         raise InvalidTransition(problem)
-    if not rule.who(user, risk):
+    if not has_perm(user, ACTION_PERMS[action]) or not rule.who(user, risk):
         raise NotAllowed(_("只有%(who)s可以%(action)s。") % {"who": rule.who_text, "action": rule.label})
 
 

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from . import audit, selectors, workflow
+from . import attachments, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
 from .ledger_io import export as ledger_export
-from .models import Attachment, AuditAction, Risk, RiskEvent
+from .models import Attachment, Risk, RiskEvent
 from .pagination import LedgerPaginator
 from .permissions import (
     ACTIONS,
@@ -251,19 +251,4 @@ def attachment_download(request, pk):
         raise Http404(_("没有找到这个附件。")) from None
     # Raises 404 unless the person may see the risk the attachment belongs to.
     get_visible_risk(request.user, attachment.risk_id, visible_risks(request.user).only("pk"))
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("附件文件已丢失，请联系管理员。")) from None
-    audit.record(
-        actor=request.user, action=AuditAction.DOWNLOAD, obj=attachment, summary=attachment.risk.code
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.serve(attachment, user=request.user, summary=attachment.risk.code)

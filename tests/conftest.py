@@ -14,6 +14,7 @@ from risks import workflow
 from risks.models import Level, Risk, Role, State
 
 from .factories import SHANGHAI, RiskFactory, build_district, person
+from .quarter_ledger import hand_ledger  # noqa: F401 - a fixture for the quarter tests
 
 
 @pytest.fixture(scope="session")

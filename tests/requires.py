@@ -112,3 +112,17 @@ requires_chromium = _requires(
     chromium_missing,
     "apt-get install chromium chromium-driver to run",
 )
+
+
+def poppler_missing() -> str | None:
+    import shutil
+
+    missing = [tool for tool in ("pdftotext", "pdffonts", "pdftoppm") if shutil.which(tool) is None]
+    return f"{', '.join(missing)} not on PATH" if missing else None
+
+
+requires_poppler = _requires(
+    "poppler-utils (pdftotext)",
+    poppler_missing,
+    "apt-get install poppler-utils fonts-noto-cjk to run",
+)

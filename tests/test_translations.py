@@ -32,6 +32,7 @@ PY_EXEMPT = (
     "migrations/",
     "management/",
     "risks/demo",
+    "duties/demo",
     "risks/bench/",
     "yuci_security/settings.py",
     "risks/ledger_io/columns.py",

@@ -51,8 +51,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "risks",
     "accounts",
+    "org",
+    "duties",
     "campaigns",
     "notifications",
+    "quarters",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +97,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "risks.context_processors.navigation",
+                "org.context_processors.permissions",
                 "notifications.context_processors.unread",
+                "quarters.context_processors.navigation",
             ],
         },
     },
@@ -286,6 +291,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.deliver",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
+    },
+    # Freeze the quarter that just ended (a no-op when it is frozen already): daily in the first
+    # days after a quarter's end, so a missed run catches up the next day.
+    "snapshot-quarter": {
+        "task": "quarters.tasks.snapshot_previous_quarter",
+        "schedule": crontab(minute=30, hour=0, day_of_month="1-7", month_of_year="1,4,7,10"),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 

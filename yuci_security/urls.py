@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from org import views as org_views
+
 from .health import healthz
 
 urlpatterns = [
@@ -12,8 +14,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
+    path("accounts/profile/", org_views.profile, name="profile"),
     path("admin/", admin.site.urls),
+    path("org/", include("org.urls")),
+    path("audit/", include("org.audit_urls")),
+    path("duties/", include("duties.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("notifications.urls")),
+    path("", include("quarters.urls")),
     path("", include("risks.urls")),
 ]

@@ -8,6 +8,7 @@ import os
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             summary = demo.seed(password=password)
         except demo.SeedError as exc:
             raise CommandError(str(exc)) from None
+        from duties.demo import seed_duty_lists  # a sibling app's demo data
+
+        lists = seed_duty_lists(created_by=get_user_model().objects.get(username="admin"))
         seconds = time.monotonic() - started
 
         def counts(total, choices):
@@ -57,4 +61,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write("已有演示风险隐患，跳过生成。")
         self.stdout.write(f"风险隐患：{counts(summary.states, State.choices)}，其中逾期 {summary.overdue}")
+        if lists:
+            self.stdout.write(f"责任清单：{lists}")
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {seconds:.1f} 秒。演示密码仅供本地使用。"))

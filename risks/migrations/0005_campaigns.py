@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0001_initial'),
-        ('risks', '0003_audit_and_quarterly_report'),
+        ('risks', '0004_role_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
