@@ -83,13 +83,8 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: nobody, superusers included, may add, change or delete an audit entry here."""
-
-    list_display = ("at", "actor_name", "action", "object_type", "object_repr", "ip")
-    list_filter = ("action", "object_type")
-    search_fields = ("actor_name", "object_repr", "summary")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Nobody, superusers included, may add, change or delete here."""
 
     def has_add_permission(self, request):
         return False
@@ -106,6 +101,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the audit log is append-only, written by risks.audit.record alone."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_repr", "ip")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_name", "object_repr", "summary")
 
 
 @admin.register(QuarterlyReport)

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.services import visible_campaigns
+
 from .models import (
     GRASSROOTS_KINDS,
     TERRITORY_KINDS,
@@ -106,6 +108,9 @@ class RiskFilter(df.FilterSet):
     )
     found_on = df.DateFromToRangeFilter(
         label=_("发现日期"), widget=df.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    campaign = df.ModelChoiceFilter(
+        label=_("专项行动"), queryset=lambda request: visible_campaigns(request.user if request else None)
     )
     todo = df.ChoiceFilter(
         label=_("我的工作"),

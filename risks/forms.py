@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import Campaign
+from campaigns.services import campaigns_for_new_risk
 from notifications.calendar import due_date
 
 from .models import (
@@ -17,6 +19,7 @@ from .models import (
     Domain,
     Risk,
     Role,
+    Source,
     Unit,
     UnitKind,
     display_name,
@@ -115,6 +118,7 @@ class RiskForm(forms.ModelForm):
             "level",
             "hazard_grade",
             "source",
+            "campaign",
             "found_on",
             "township",
             "village",
@@ -153,6 +157,11 @@ class RiskForm(forms.ModelForm):
         f["supervising_unit"].queryset = active_units(UnitKind.DEPARTMENT, UnitKind.OFFICE)
         f["responsible"].queryset = PeopleQuerysets.workers()
         f["leader_in_charge"].queryset = PeopleQuerysets.district_leaders()
+        campaigns = campaigns_for_new_risk(user)
+        if editing and self.instance.campaign_id:
+            campaigns = campaigns | Campaign.objects.filter(pk=self.instance.campaign_id)
+        f["campaign"].queryset = campaigns
+        f["campaign"].help_text = _("选择专项行动后，来源记为“专项行动”。")
         f["responsible"].help_text = _("须为责任单位（或其下属单位）的人员；留空则由单位负责人交办。")
         f["deadline"].help_text = _("交办后只能通过延期申请变更。")
         if editing:
@@ -245,6 +254,8 @@ class RiskForm(forms.ModelForm):
             unit = getattr(getattr(responsible, "profile", None), "unit", None)
             if unit is None or not unit.is_within(owner):
                 self.add_error("responsible", _("责任人必须是责任单位（或其下属单位）的人员。"))
+        if data.get("campaign"):
+            data["source"] = Source.CAMPAIGN  # logged against a campaign: found by it
         supervising = data.get("supervising_unit")
         if owner and supervising and supervising.pk == owner.pk:
             self.add_error("supervising_unit", _("行业主管部门不能与责任单位相同。"))

@@ -341,6 +341,15 @@ class Risk(models.Model):
     level = models.CharField(_("风险等级"), max_length=16, choices=Level.choices)
     hazard_grade = models.CharField(_("隐患等级"), max_length=16, choices=HazardGrade.choices, blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.INSPECTION)
+    # Risks found in a special campaign (专项排查整治行动) are logged against it, source 专项行动.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risks",
+        verbose_name=_("专项行动"),
+    )
     found_on = models.DateField(_("发现日期"), default=today)
 
     # Territory (属地): where the risk is.
@@ -692,3 +701,68 @@ class QuarterlyReport(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger imports (risks.ledger_io): the uploaded file and where its import stands
+
+
+def import_path(instance, filename):
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("检查中")
+    CHECKED = "checked", _("待确认")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已导入")
+    FAILED = "failed", _("未导入")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ImportJob(models.Model):
+    """One uploaded ledger file: checked first (a preview of every row's problems), then imported
+    in one transaction when the person confirms. Large files are checked and imported by Celery;
+    the page polls this row for the progress."""
+
+    file = models.FileField(_("文件"), upload_to=import_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("导入人")
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    valid_only = models.BooleanField(_("只导入无误的行"), default=False)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    checked_rows = models.PositiveIntegerField(_("已检查行数"), default=0)
+    valid_rows = models.PositiveIntegerField(_("无误行数"), default=0)
+    imported_rows = models.PositiveIntegerField(_("已导入行数"), default=0)
+    # [{"row", "column", "message", "expected"}], in row order; and file-level errors.
+    problems = models.JSONField(_("问题"), default=list, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+
+    def __str__(self):
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p["row"] for p in self.problems})
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.CHECKING:
+            return int(100 * self.checked_rows / self.total_rows) if self.total_rows else 0
+        return 100 if not self.is_running else 0

@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
@@ -13,6 +14,7 @@ from django_tables2 import SingleTableMixin
 from . import attachments, selectors, workflow
 from .filters import RiskFilter
 from .forms import ACTION_FIELDS, ActionForm, RiskForm
+from .ledger_io import export as ledger_export
 from .models import Attachment, Risk, RiskEvent
 from .pagination import LedgerPaginator
 from .permissions import (
@@ -36,6 +38,12 @@ def my_work(request):
     return render(request, "risks/my_work.html", {"sections": selectors.my_work(request.user)})
 
 
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
 class RiskListView(SingleTableMixin, FilterView):
     """The ledger (台账). Scoping is in get_queryset, so counts and exports are scoped too."""
 
@@ -49,12 +57,50 @@ class RiskListView(SingleTableMixin, FilterView):
     def get_queryset(self):
         return selectors.ledger_rows(self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("_export")
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        if fmt not in EXPORT_TYPES:
+            raise Http404(_("不支持这种导出格式。"))
+        return self.export(fmt)
+
+    def export(self, fmt):
+        """``?…&_export=xlsx|csv`` (django-tables2's convention): the rows as filtered and sorted."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        if not filterset.is_valid():
+            messages.error(request=self.request, message=_("筛选条件有误，未导出。请修改后重试。"))
+            params = self.request.GET.copy()
+            params.pop("_export")
+            return redirect(f"{self.request.path}?{params.urlencode()}")
+        table = self.table_class(filterset.qs, order_by=self.request.GET.get("sort"))
+        params = self.request.GET.copy()
+        params.pop("_export")
+        content, _count = ledger_export.export_ledger(
+            user=self.request.user,
+            queryset=table.data.data,
+            fmt=fmt,
+            filter_text=ledger_export.describe_filters(filterset),
+            query=params.urlencode(),
+        )
+        filename = ledger_export.export_filename(fmt)
+        if fmt == "xlsx":
+            response = FileResponse(
+                content, as_attachment=True, filename=filename, content_type=EXPORT_TYPES[fmt]
+            )
+        else:
+            response = StreamingHttpResponse(content, content_type=EXPORT_TYPES[fmt])
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
         context["active_filters"] = sum(1 for k, v in params.lists() if k != "sort" and any(v))
         context["can_create"] = can_create_risk(self.request.user)
+        context["export_query"] = params.urlencode()
         return context
 
 
@@ -88,7 +134,7 @@ def risk_detail(request, pk):
     risk = get_visible_risk(
         request.user,
         pk,
-        Risk.objects.with_detail_relations().prefetch_related("cooperating_units"),
+        Risk.objects.with_detail_relations().select_related("campaign").prefetch_related("cooperating_units"),
     )
     events = (
         RiskEvent.objects.filter(risk=risk)

@@ -53,6 +53,7 @@ TRACKED_FIELDS = (
     "level",
     "hazard_grade",
     "source",
+    "campaign",
     "found_on",
     "township",
     "village",

@@ -26,6 +26,8 @@ GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettex
 # the national domain list, and settings' defaults (the sender name of notification e-mail).
 # The bench (risks/bench/) searches the ledger for a word of the demo data.
 # Management commands speak to the operator on the command line, not in the web interface.
+# The ledger's column headers and date forms are the file format local ledgers use (DESIGN.md
+# "Ledger columns"): the same in either interface language, so an English UI reads Chinese files.
 PY_EXEMPT = (
     "migrations/",
     "management/",
@@ -33,6 +35,7 @@ PY_EXEMPT = (
     "duties/demo",
     "risks/bench/",
     "yuci_security/settings.py",
+    "risks/ledger_io/columns.py",
 )
 # The project package and every app (a folder with an apps.py).
 PY_DIRS = ("yuci_security", *sorted(p.parent.name for p in ROOT.glob("*/apps.py")))

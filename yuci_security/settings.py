@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "org",
     "duties",
+    "campaigns",
     "notifications",
     "quarters",
 ]
@@ -305,6 +306,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle"}
+
+# Ledger imports (risks.ledger_io): limits, and above which size a file is checked and imported
+# by Celery with a progress bar rather than within the request.
+LEDGER_IMPORT_MAX_BYTES = env.int("LEDGER_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+LEDGER_IMPORT_MAX_ROWS = env.int("LEDGER_IMPORT_MAX_ROWS", default=20000)
+LEDGER_IMPORT_SYNC_MAX_BYTES = env.int("LEDGER_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
 
 # Ledger codes look like YC-2026-00042.
 LEDGER_CODE_PREFIX = env.str("LEDGER_CODE_PREFIX", default="YC")

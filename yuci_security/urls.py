@@ -19,6 +19,7 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("audit/", include("org.audit_urls")),
     path("duties/", include("duties.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("quarters.urls")),
     path("", include("risks.urls")),
