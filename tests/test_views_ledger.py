@@ -299,4 +299,5 @@ def test_official_scope_reads_his_units_once_per_request(district, official):
     with CaptureQueriesContext(connection) as queries:
         for _ in range(3):
             assert len(visible_risks(official)) == 1
-    assert len(queries) == 1 + 3  # the unit's subtree once, then one query per list
+    # The role's configured data scope and the unit's subtree once each, then one query per list.
+    assert len(queries) == 2 + 3
