@@ -452,9 +452,7 @@ def audit_export(request):
         ]
     )
     for entry in entries.iterator(chunk_size=2000):
-        changes = "；".join(
-            f"{c.get('label', c.get('field'))}: {c.get('old')} → {c.get('new')}" for c in entry.changes
-        )
+        changes = "；".join(entry.change_lines())
         writer.writerow(
             [
                 _csv_cell(v)

@@ -656,6 +656,20 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
+    def change_lines(self) -> list[str]:
+        """Each change as one line: field changes as "label: old → new", other details as
+        "key: value" (an export's filter and row count, a campaign's units)."""
+        lines = []
+        for change in self.changes if isinstance(self.changes, list) else [self.changes]:
+            if not isinstance(change, dict):
+                lines.append(str(change))
+            elif "old" in change or "new" in change:
+                label = change.get("label") or change.get("field", "")
+                lines.append(f"{label}: {change.get('old', '')} → {change.get('new', '')}")
+            else:
+                lines.append("；".join(f"{key}: {value}" for key, value in change.items()))
+        return lines
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")

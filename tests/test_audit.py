@@ -69,3 +69,15 @@ def test_audit_entries_cannot_be_changed_or_deleted(make_risk):
     with pytest.raises(PermissionError):
         AuditEntry.objects.update(summary="篡改")
     assert AuditEntry.objects.filter(summary="篡改").count() == 0
+
+
+def test_audit_entries_of_any_change_shape_read_as_lines(make_risk, official):
+    from risks import audit
+
+    entry = audit.record(
+        actor=official,
+        action=AuditAction.EXPORT,
+        summary="导出",
+        changes=[{"format": "xlsx", "rows": 3}, {"field": "title", "label": "名称", "old": "a", "new": "b"}],
+    )
+    assert entry.change_lines() == ["format: xlsx；rows: 3", "名称: a → b"]
