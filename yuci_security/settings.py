@@ -142,7 +142,7 @@ PASSWORD_EXPIRY_DAYS = env.int("PASSWORD_EXPIRY_DAYS", default=90)  # 0: passwor
 # address. Every attempt is kept: AccessAttempt/AccessFailureLog for failures, AccessLog for logins.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "risks.backends.ProfileModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=10)
