@@ -323,4 +323,5 @@ ACTION_FIELDS = {
     "refuse_extension": {"fields": ("text",), "text_label": _("驳回理由"), "text_required": True},
     "withdraw": {"fields": ("text",), "text_label": _("撤销理由"), "text_required": True},
     "reopen": {"fields": ("text",), "text_label": _("重新打开的理由"), "text_required": True},
+    "supervise": {"fields": ("text",), "text_label": _("督办意见"), "text_required": True},
 }

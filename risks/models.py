@@ -656,6 +656,14 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
     def change_lines(self) -> list[str]:
         """Each change as one line: field changes as "label: old → new", other details as
         "key: value" (an export's filter and row count, a campaign's units)."""
@@ -669,14 +677,6 @@ class AuditEntry(models.Model):
             else:
                 lines.append("；".join(f"{key}: {value}" for key, value in change.items()))
         return lines
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("the audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("the audit log is append-only")
 
 
 class QuarterlyReport(models.Model):

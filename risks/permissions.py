@@ -412,6 +412,14 @@ ACTIONS: dict[str, ActionRule] = {
         _("区领导或管理员"),
     ),
     "reopen": ActionRule(_("重新打开"), (State.CLOSED,), may_approve, _("销号审批人同级及以上")),
+    # A leader's own supervision (督办): an instruction on the timeline. The supervision light
+    # belongs to the escalation ladder (workflow.risks_supervise) and is not changed by it.
+    "supervise": ActionRule(
+        _("督办"),
+        (*OPEN_BEFORE_CLOSURE, State.CLOSURE_PENDING),
+        lambda u, r: is_district_level(u),
+        _("区领导"),
+    ),
 }
 
 # The table's permission each action needs, checked before the action's own rule.
@@ -430,6 +438,7 @@ ACTION_PERMS = {
     "refuse_extension": Perm.APPROVE_CLOSURE,
     "withdraw": Perm.ASSIGN,
     "reopen": Perm.APPROVE_CLOSURE,
+    "supervise": Perm.SUPERVISE,
 }
 assert set(ACTION_PERMS) == set(ACTIONS)  # noqa: S101 - a programming error, at import
 

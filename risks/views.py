@@ -213,6 +213,7 @@ SERVICES = {
     "refuse_extension": lambda r, u, d: workflow.risk_refuse_extension(risk=r, by=u, reason=d["text"]),
     "withdraw": lambda r, u, d: workflow.risk_withdraw(risk=r, by=u, reason=d["text"]),
     "reopen": lambda r, u, d: workflow.risk_reopen(risk=r, by=u, reason=d["text"]),
+    "supervise": lambda r, u, d: workflow.risk_supervise_manual(risk=r, by=u, text=d["text"]),
 }
 assert set(SERVICES) == set(ACTIONS) == set(ACTION_FIELDS)  # noqa: S101 - a programming error, at import
 

@@ -560,6 +560,16 @@ def system_user():
 
 
 @transaction.atomic
+def risk_supervise_manual(*, risk: Risk, by, text: str) -> RiskEvent:
+    """A district leader supervises (督办) one risk: the instruction goes on the timeline and into
+    the audit log. The supervision light is left as it is: it belongs to the escalation ladder."""
+    current = _transition(risk, by, "supervise")
+    text = _require(text, _("督办意见"))
+    _save(current, by)
+    return _event(current, kind=EventKind.SUPERVISED, by=by, text=text)
+
+
+@transaction.atomic
 def risks_supervise(*, risk_ids, light: str, by, text: str = "") -> list[int]:
     """Raise the supervision light of these risks to ``light`` (never lower it): one UPDATE, and a
     timeline entry and an audit entry per risk, written in bulk so a sweep stays a few queries a
@@ -625,6 +635,7 @@ __all__ = [
     "risk_request_extension",
     "risk_approve_extension",
     "risk_refuse_extension",
+    "risk_supervise_manual",
     "risks_supervise",
     "system_user",
     "today",

@@ -218,7 +218,7 @@ def test_get_visible_risk_answers_404_for_a_deleted_risk(leader, ledger):
     [
         ("official", State.REPORTED, []),
         ("unitleader", State.REPORTED, ["assign", "request_handover"]),
-        ("leader", State.REPORTED, ["assign", "request_handover", "withdraw"]),
+        ("leader", State.REPORTED, ["assign", "request_handover", "withdraw", "supervise"]),
         ("admin_user", State.REPORTED, ["assign", "request_handover", "withdraw"]),
         ("official", State.ASSIGNED, ["sign_for", "request_extension"]),
         ("unitleader", State.ASSIGNED, ["assign", "sign_for", "request_handover", "request_extension"]),
@@ -231,7 +231,7 @@ def test_get_visible_risk_answers_404_for_a_deleted_risk(leader, ledger):
         ),
         ("official", State.CLOSURE_PENDING, []),
         ("unitleader", State.CLOSURE_PENDING, ["approve_closure", "return_closure"]),
-        ("leader", State.CLOSURE_PENDING, ["approve_closure", "return_closure", "withdraw"]),
+        ("leader", State.CLOSURE_PENDING, ["approve_closure", "return_closure", "withdraw", "supervise"]),
         ("unitleader", State.CLOSED, ["reopen"]),
         ("official", State.CLOSED, []),
         ("leader", State.WITHDRAWN, []),

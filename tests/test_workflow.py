@@ -17,7 +17,17 @@ from django.test import override_settings
 
 from risks import workflow
 from risks.attachments import MAX_FILES
-from risks.models import Attachment, EventKind, LedgerCounter, Level, Risk, RiskEvent, State
+from risks.models import (
+    Attachment,
+    AuditAction,
+    AuditEntry,
+    EventKind,
+    LedgerCounter,
+    Level,
+    Risk,
+    RiskEvent,
+    State,
+)
 from risks.permissions import ACTIONS, InvalidTransition, NotAllowed
 
 from .factories import PDF_BYTES, PNG_BYTES, RiskFactory, pdf_upload, png_upload
@@ -63,6 +73,9 @@ CALLS = {
     ),
     "withdraw": lambda risk, by, p, text="重复登记": workflow.risk_withdraw(risk=risk, by=by, reason=text),
     "reopen": lambda risk, by, p, text="隐患复发": workflow.risk_reopen(risk=risk, by=by, reason=text),
+    "supervise": lambda risk, by, p, text="月底前完成整改": workflow.risk_supervise_manual(
+        risk=risk, by=by, text=text
+    ),
 }
 # Actions that need a text or reason: returns, refusals, withdrawals and reopening need a reason,
 # and an update or closure request says what was done.
@@ -76,6 +89,7 @@ NEEDS_TEXT = [
     "refuse_extension",
     "withdraw",
     "reopen",
+    "supervise",
 ]
 
 # Who carries each action out on a 修文镇 risk that 修文镇's official is responsible for.
@@ -94,6 +108,7 @@ ACTOR = {
     "refuse_extension": "unitleader",
     "withdraw": "leader",
     "reopen": "unitleader",
+    "supervise": "leader",
 }
 
 # Actions that answer a pending request, and how the request is made first.
@@ -120,6 +135,7 @@ OUTCOME = {
     "refuse_extension": (EventKind.EXTENSION_REFUSED, None),
     "withdraw": (EventKind.WITHDRAWN, State.WITHDRAWN),
     "reopen": (EventKind.REOPENED, State.IN_PROGRESS),
+    "supervise": (EventKind.SUPERVISED, None),
 }
 
 # The fields each action sets, given the risk before it and the personas.
@@ -155,6 +171,11 @@ FIELDS = {
         "closure_requested_by_id": None,
     },
     "reopen": lambda before, p: {"closed_at": None},
+    # The supervision light belongs to the escalation ladder: a leader's 督办 leaves it.
+    "supervise": lambda before, p: {
+        "supervision_light": before.supervision_light,
+        "deadline": before.deadline,
+    },
 }
 ATTACHED = {"progress": 1, "request_closure": 1}
 # Transitions record from_state → to_state on their entry; side actions leave both empty.
@@ -165,6 +186,7 @@ SIDE_ACTIONS = {
     "request_extension",
     "approve_extension",
     "refuse_extension",
+    "supervise",
 }
 
 # From which states each action may start (DESIGN.md "Life of a risk"), written out rather than read
@@ -185,6 +207,7 @@ STATES = {
     "refuse_extension": (State.ASSIGNED, State.IN_PROGRESS),
     "withdraw": (*OPEN_BEFORE_CLOSURE, State.CLOSURE_PENDING),
     "reopen": (State.CLOSED,),
+    "supervise": (*OPEN_BEFORE_CLOSURE, State.CLOSURE_PENDING),
 }
 ALLOWED = [(action, state) for action, states in STATES.items() for state in states]
 REFUSED = [(action, state) for action, states in STATES.items() for state in State if state not in states]
@@ -313,6 +336,10 @@ REFUSED_PEOPLE = [
     ("reopen", State.CLOSED, "official"),
     ("reopen", State.CLOSED, "unitleader2"),
     ("reopen", State.CLOSED, "auditor"),
+    ("supervise", State.IN_PROGRESS, "official"),
+    ("supervise", State.IN_PROGRESS, "unitleader"),
+    ("supervise", State.IN_PROGRESS, "admin_user"),
+    ("supervise", State.IN_PROGRESS, "auditor"),
 ]
 
 
@@ -946,3 +973,42 @@ def test_new_risk_responsible_person_must_belong_to_the_owner_unit(district, off
         workflow.risk_create(by=official, risk=new_risk(official, district.xiuwen, responsible=official2))
 
     assert not Risk.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# A leader's own supervision (督办)
+
+
+def test_district_leader_supervises_with_an_instruction_and_the_light_stays(make_risk, leader):
+    risk = make_risk(State.IN_PROGRESS)
+    Risk.objects.filter(pk=risk.pk).update(supervision_light="yellow")
+
+    workflow.risk_supervise_manual(risk=refresh(risk), by=leader, text="  本月底前完成整改，报区安委办。  ")
+
+    after = refresh(risk)
+    assert (after.state, after.supervision_light) == (State.IN_PROGRESS, "yellow")
+    event = after.events.last()
+    assert (event.kind, event.actor, event.text) == (
+        EventKind.SUPERVISED,
+        leader,
+        "本月底前完成整改，报区安委办。",
+    )
+    assert event.changes == []
+    entry = AuditEntry.objects.filter(object_id=str(risk.pk)).latest("pk")
+    assert (entry.actor, entry.action) == (leader, AuditAction.TRANSITION)
+    assert "本月底前完成整改" in entry.summary
+
+
+def test_official_may_not_supervise(make_risk, official):
+    risk = make_risk(State.IN_PROGRESS)
+
+    with refused(NotAllowed, risk):
+        workflow.risk_supervise_manual(risk=risk, by=official, text="请抓紧")
+
+
+@pytest.mark.parametrize("state", [State.CLOSED, State.WITHDRAWN])
+def test_closed_or_withdrawn_risk_cannot_be_supervised(state, make_risk, leader):
+    risk = make_risk(state)
+
+    with refused(InvalidTransition, risk):
+        workflow.risk_supervise_manual(risk=risk, by=leader, text="请抓紧")

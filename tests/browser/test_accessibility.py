@@ -2,7 +2,7 @@
 pages, at desktop and phone sizes. The journeys check the same pages on their way; this test also
 covers "my work", the error pages and the phone layouts in one go.
 
-(The dashboard joins the list when it lands.)
+The dashboard is checked as the district leader sees it.
 """
 
 import pytest
@@ -15,7 +15,7 @@ from .helpers import SIZES, axe_violations, shots
 pytestmark = [requires_chromium]
 
 
-def test_main_pages_have_no_serious_accessibility_violations(visit, make_risk, official, unitleader):
+def test_main_pages_have_no_serious_accessibility_violations(visit, make_risk, official, unitleader, leader):
     risk = make_risk(State.CLOSURE_PENDING, title="修文镇加油站储罐区防雷检测过期")
     make_risk(State.ASSIGNED, title="东长寿村废弃矿井井口未封闭")
     closed = make_risk(State.CLOSED, title="已销号的旧隐患")
@@ -28,6 +28,7 @@ def test_main_pages_have_no_serious_accessibility_violations(visit, make_risk, o
         "forbidden": (official, f"/risks/{closed.pk}/edit/"),  # a closed risk cannot be edited: 403
         "not-found": (official, "/risks/999999/"),
         "login": (None, "/accounts/login/"),
+        "dashboard": (leader, "/dashboard/"),
     }
     found = {}
     for name, (user, path) in pages.items():
