@@ -21,6 +21,15 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
     autocomplete_fields = ("unit",)
     list_select_related = ("user", "unit")
+    # Roles and data scopes change only on the org pages, which enforce 三员 and write the audit
+    # log; here even a superuser cannot grant himself the auditor's role.
+    readonly_fields = ("role", "custom_scope_units")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Domain)

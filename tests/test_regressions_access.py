@@ -123,3 +123,17 @@ def test_auditor_cannot_change_anything(client, world, auditor, name):  # noqa: 
     assert list(Unit.objects.values_list("pk", "path", "name", "is_active")) == units
     assert list(Profile.objects.values_list("pk", "role", "unit_id")) == roles
     assert not AuditEntry.objects.filter(actor=auditor).exclude(action="login").exists()
+
+
+def test_django_admin_cannot_change_a_role(client, district, official):
+    from django.contrib.auth import get_user_model
+
+    from risks.models import Profile, Role
+
+    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "x" * 16)
+    client.force_login(superuser)
+    profile = Profile.objects.get(user=official)
+    url = reverse("admin:risks_profile_change", args=[profile.pk])
+    client.post(url, {"unit": district.xiuwen.pk, "role": Role.AUDITOR, "phone": "", "title": ""})
+    assert Profile.objects.get(pk=profile.pk).role == Role.OFFICIAL
+    assert client.get(reverse("admin:risks_profile_add")).status_code == 403
