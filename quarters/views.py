@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from risks import attachments, audit
 from risks.forms import RiskForm
 from risks.models import AuditAction
-from risks.permissions import NotAllowed, profile_of, visible_units
+from risks.permissions import NotAllowed, profile_of, visible_risks, visible_units
 
 from . import services
 from .dashboard import build_dashboard
@@ -147,7 +147,8 @@ def meeting_detail(request, pk):
         "quarters/meeting_detail.html",
         {
             "meeting": meeting,
-            "risks": meeting.risks.order_by("code"),
+            # A meeting is district-wide; the risks it names are shown only as far as the reader may see them.
+            "risks": visible_risks(request.user, meeting.risks.order_by("code")),
             "reports": meeting.reports.select_related("unit"),
             "directives": meeting.directives.order_by("-issued_at"),
             "can_sign_off": can_sign_off(request.user) and not meeting.is_signed_off,

@@ -371,3 +371,33 @@ def test_unit_leader_reads_meetings_but_cannot_record_them(client, district, lea
     assert client.get(reverse("quarters:meeting", args=[meeting.pk])).status_code == 200
     assert client.get(reverse("quarters:meeting_create")).status_code == 403
     assert client.get(reverse("quarters:meeting", args=[meeting.pk + 1])).status_code == 404
+
+
+def test_meeting_page_names_only_the_risks_the_reader_may_see(
+    client, district, leader, unitleader, unitleader2
+):
+    from quarters.figures import Quarter
+    from quarters.models import MeetingKind
+    from risks.models import today
+
+    xiuwen_risk = RiskFactory(township=district.xiuwen, title="修文镇专属风险")
+    past = Quarter.current().previous()
+    meeting = services.meeting_record(
+        by=leader,
+        meeting=ReviewMeeting(
+            kind=MeetingKind.QUARTERLY,
+            year=past.year,
+            quarter=past.number,
+            held_on=today(),
+            title="季度研判会",
+            attendees="周区长",
+            analysis="总体平稳",
+        ),
+        risks=[xiuwen_risk],
+    )
+    client.force_login(unitleader)
+    assert "修文镇专属风险" in client.get(reverse("quarters:meeting", args=[meeting.pk])).content.decode()
+    client.force_login(unitleader2)
+    response = client.get(reverse("quarters:meeting", args=[meeting.pk]))
+    assert response.status_code == 200
+    assert "修文镇专属风险" not in response.content.decode()
