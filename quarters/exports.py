@@ -151,7 +151,7 @@ def report_xlsx(report: dict) -> bytes:
                 r.deadline.isoformat(),
                 str(state_names[r.state]),
             ]
-            for r in report["key_risks"]
+            for r in report["key_risks_all"]
         ],
         [16, 36, 8, 16, 10, 12, 10],
     )

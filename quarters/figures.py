@@ -326,6 +326,13 @@ def ensure_snapshot(quarter: Quarter) -> QuarterSnapshot:
     return snapshot_quarter(quarter, source=SnapshotSource.HISTORY)[0]
 
 
+def ensure_snapshots(quarters: list[Quarter]) -> list[QuarterSnapshot]:
+    """``ensure_snapshot`` of each quarter, those frozen already read with one query."""
+    wanted = Q(*[Q(year=q.year, quarter=q.number) for q in quarters], _connector=Q.OR)
+    found = {(s.year, s.quarter): s for s in QuarterSnapshot.objects.filter(wanted)}
+    return [found.get((q.year, q.number)) or ensure_snapshot(q) for q in quarters]
+
+
 def previous_quarter_to_freeze(on: datetime.date | None = None) -> Quarter:
     return Quarter.of(on or today()).previous()
 
@@ -333,6 +340,7 @@ def previous_quarter_to_freeze(on: datetime.date | None = None) -> Quarter:
 __all__ = [
     "Quarter",
     "ensure_snapshot",
+    "ensure_snapshots",
     "facts",
     "history_totals",
     "last_quarters",

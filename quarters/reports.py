@@ -4,12 +4,12 @@ The same dictionary feeds the HTML page, the PDF and the Excel workbook, so the 
 A unit leader's report counts only risks owned by his unit's subtree.
 """
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, When
 from django.utils.translation import gettext_lazy as _
 
 from risks.models import LEVEL_ORDER, Level, QuarterlyReport, SupervisionLight, Unit, UnitKind
 
-from .figures import Quarter, count_where, ensure_snapshot
+from .figures import Quarter, count_where, ensure_snapshots
 from .models import MeetingKind, QuarterFigure, QuarterSnapshot, ReviewMeeting, SnapshotRisk
 
 FIGURES = (
@@ -31,6 +31,7 @@ FIGURE_LABELS = {
     "overdue_days": _("逾期天数合计"),
 }
 KEY_LEVELS = (Level.MAJOR, Level.SIGNIFICANT)
+KEY_RISKS_SHOWN = 200
 TOWNSHIP_KINDS = (UnitKind.TOWNSHIP, UnitKind.STREET)
 DEPARTMENT_KINDS = (UnitKind.DEPARTMENT,)
 
@@ -76,7 +77,16 @@ def scoped_risks(snapshot: QuarterSnapshot, unit: Unit | None):
 
 
 def totals(snapshot: QuarterSnapshot, unit: Unit | None) -> dict:
-    return _clean(scoped_figures(snapshot, unit).aggregate(**_sums()))
+    return totals_of([snapshot], unit)[0]
+
+
+def totals_of(snapshots: list[QuarterSnapshot], unit: Unit | None) -> list[dict]:
+    """The totals of each snapshot, in one query."""
+    figures = QuarterFigure.objects.filter(snapshot__in=snapshots)
+    if unit:
+        figures = figures.filter(unit_path__startswith=unit.path)
+    rows = {row.pop("snapshot"): row for row in figures.values("snapshot").annotate(**_sums()).order_by()}
+    return [_clean(rows.get(snapshot.pk, {})) for snapshot in snapshots]
 
 
 def _ranking(figures, kinds) -> list[dict]:
@@ -103,11 +113,14 @@ def _ranking(figures, kinds) -> list[dict]:
 
 
 def _light_counts(risks) -> dict:
-    lights = risks.filter(open_at_end=True).aggregate(
+    """The supervision lights of the risks open at the quarter's end, and the number of key
+    risks (重大、较大), in one query."""
+    lights = risks.aggregate(
         **{
-            light: count_where(supervision_light=light)
+            light: count_where(supervision_light=light, open_at_end=True)
             for light in (SupervisionLight.YELLOW, SupervisionLight.RED, SupervisionLight.LISTED)
-        }
+        },
+        key_risks=count_where(level__in=KEY_LEVELS),
     )
     return {key: value or 0 for key, value in lights.items()}
 
@@ -120,14 +133,10 @@ def expected_units(unit: Unit | None):
 
 def build_report(quarter: Quarter, *, unit: Unit | None = None) -> dict:
     """Everything the quarter report shows, for the district (unit=None) or a unit's subtree."""
-    snapshot = ensure_snapshot(quarter)
-    before = ensure_snapshot(quarter.previous())
-    year_before = ensure_snapshot(quarter.year_before())
+    snapshot, before, year_before = ensure_snapshots([quarter, quarter.previous(), quarter.year_before()])
     figures = scoped_figures(snapshot, unit)
     risks = scoped_risks(snapshot, unit)
-    total = totals(snapshot, unit)
-    prev = totals(before, unit)
-    yoy = totals(year_before, unit)
+    total, prev, yoy = totals_of([snapshot, before, year_before], unit)
     overview = [
         {
             "key": key,
@@ -156,9 +165,12 @@ def build_report(quarter: Quarter, *, unit: Unit | None = None) -> dict:
             for value, label in Level.choices
             if (row["domain"], value) in levels
         ]
-    key_risks = sorted(
-        risks.filter(level__in=KEY_LEVELS).order_by("code"), key=lambda r: (LEVEL_ORDER[r.level], r.code)
+    # 重大 first, then 较大, each by code. The page and the PDF list the first KEY_RISKS_SHOWN
+    # (a province's quarter holds thousands); the Excel version lists all of them.
+    key_risks = risks.filter(level__in=KEY_LEVELS).order_by(
+        Case(*[When(level=level, then=LEVEL_ORDER[level]) for level in KEY_LEVELS]), "code"
     )
+    lights = _light_counts(risks)
     submitted = (
         QuarterlyReport.objects.filter(year=quarter.year, quarter=quarter.number, submitted_at__isnull=False)
         .filter(Q(unit__path__startswith=unit.path) if unit else Q())
@@ -183,8 +195,10 @@ def build_report(quarter: Quarter, *, unit: Unit | None = None) -> dict:
         "total": total,
         "overview": overview,
         "by_domain": by_domain,
-        "key_risks": key_risks,
-        "lights": _light_counts(risks),
+        "key_risks": list(key_risks[:KEY_RISKS_SHOWN]),
+        "key_risks_all": key_risks,
+        "key_risks_total": lights.pop("key_risks"),
+        "lights": lights,
         "townships": townships,
         "departments": departments,
         "rankings": [(_("乡镇（街道）排名"), townships), (_("部门排名"), departments)],

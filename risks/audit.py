@@ -38,7 +38,14 @@ class AuditMiddleware:
             _current_ip.reset(token)
 
 
-def record(
+def record(**kwargs) -> AuditEntry:
+    """Write one audit entry (the arguments are ``entry()``'s)."""
+    audit_entry = entry(**kwargs)
+    audit_entry.save()
+    return audit_entry
+
+
+def entry(
     *,
     actor,
     action: str,
@@ -50,8 +57,10 @@ def record(
     object_repr: str = "",
     ip: str | None = None,
     actor_name: str = "",
+    at: datetime.datetime | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. ``action`` is an AuditAction; ``obj`` the object acted on."""
+    """One audit entry, not saved yet: ``record()`` saves it, bulk services bulk_create many.
+    ``action`` is an AuditAction; ``obj`` the object acted on."""
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -65,7 +74,8 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
-    return AuditEntry.objects.create(
+    return AuditEntry(
+        at=at or timezone.now(),
         actor=user,
         actor_name=user.get_username() if user else (actor_name or getattr(actor, "username", "") or ""),
         actor_unit_id=unit_id,

@@ -21,11 +21,19 @@ from .requires import requires_postgres
 
 # The ceiling: at most 20 queries a page, the same at every size.
 MAX_QUERIES = 20
+IMPORT_ROWS = 120
 
 
 def run_bench(tmp_path, risks: int) -> dict:
     path = tmp_path / f"bench-{risks}.json"
-    call_command("bench", risks=risks, json_path=str(path), repeat=1, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "bench",
+        risks=risks,
+        json_path=str(path),
+        repeat=1,
+        import_rows=IMPORT_ROWS,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
     return json.loads(path.read_text())
 
 
@@ -46,9 +54,16 @@ def test_bench_pages_keep_their_query_count_as_the_ledger_grows(tmp_path):
             assert set(page) == {"median_ms", "p95_ms", "queries", "min_ms", "cpu_ms"}, name
             assert 0 < page["min_ms"] <= page["median_ms"] <= page["p95_ms"], name
             assert page["queries"] <= MAX_QUERIES, name
-    if "sweep" in large:  # the reminder sweep, once the notifications app is in
-        assert set(large["sweep"]) >= {"open", "seconds", "queries"}
-        assert 0 < large["sweep"]["open"] < 1500
+    for report, size in ((small, 600), (large, 1500)):
+        assert report["skipped"] == []  # every page and job is built and measured
+        # The sweep reads every risk, the imported ones too, each reopened as an open one.
+        assert report["sweep"]["open"] == size + IMPORT_ROWS
+        assert report["sweep"]["notices"] > 0 and report["sweep"]["seconds"] > 0
+        assert report["export"]["rows"] == size  # the leader's whole ledger
+        assert report["export"]["seconds"] > 0 and report["export"]["peak_mb"] > 0
+        assert report["import"]["rows"] == IMPORT_ROWS and report["import"]["seconds"] > 0
+    # The sweep's queries grow with its batches (500 risks), not with the risks.
+    assert large["sweep"]["queries"] < large["sweep"]["open"] / 5
     assert {name: page["queries"] for name, page in small["pages"].items()} == {
         name: page["queries"] for name, page in large["pages"].items()
     }

@@ -80,3 +80,24 @@ def test_concurrent_risk_creation_gives_distinct_consecutive_codes(district, off
 
     assert sorted(codes) == expected_codes(2026, THREADS * EACH)
     assert sorted(Risk.objects.values_list("code", flat=True)) == sorted(codes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_blocks_of_codes_allocated_at_once_interleave_without_gaps_or_overlaps():
+    # An import takes a block of codes while people log single risks: each gets its own numbers.
+    def work():
+        return [*workflow.next_ledger_codes(2026, 4), workflow.next_ledger_code(2026)]
+
+    codes = run_at_once(work)
+
+    assert sorted(codes) == expected_codes(2026, THREADS * 5)
+    assert LedgerCounter.objects.get(year=2026).last == THREADS * 5
+
+
+@pytest.mark.django_db
+def test_a_block_is_consecutive_and_follows_the_last_code():
+    assert workflow.next_ledger_code(2026) == "YC-2026-00001"
+    assert workflow.next_ledger_codes(2026, 3) == ["YC-2026-00002", "YC-2026-00003", "YC-2026-00004"]
+    assert workflow.next_ledger_codes(2026, 0) == []
+    assert workflow.next_ledger_codes(2027, 2) == ["YC-2027-00001", "YC-2027-00002"]
+    assert LedgerCounter.objects.get(year=2026).last == 4

@@ -42,7 +42,8 @@ def test_xlsx_export_has_title_header_in_design_order_and_the_rows(client, distr
     ws = sheet_of(content)
     assert "榆次区安全风险隐患台账" in ws["A1"].value and "共 1 条" in ws["A1"].value
     assert ws.freeze_panes == "D3"
-    assert ws.column_dimensions["C"].width == 30
+    # 30 characters wide; the file stores Excel's width with the cell padding (30.71).
+    assert 30 <= ws.column_dimensions["C"].width < 31
     rows = ledger_rows(content)
     assert len(rows) == 1
     row = rows[0]
@@ -55,7 +56,7 @@ def test_xlsx_export_has_title_header_in_design_order_and_the_rows(client, distr
     assert row["状态"] == "整改中"
     assert isinstance(row["整改时限"], datetime.datetime)
     level_cell = ws.cell(row=3, column=HEADERS.index("风险等级") + 1)
-    assert level_cell.fill.fgColor.rgb == export.LEVEL_FILLS[Level.MAJOR][0]
+    assert level_cell.fill.fgColor.rgb == "FF" + export.LEVEL_FILLS[Level.MAJOR][0].lstrip("#")
     assert ws.cell(row=3, column=HEADERS.index("风险隐患名称") + 1).alignment.wrap_text
 
 

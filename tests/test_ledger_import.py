@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from risks import workflow
 from risks.ledger_io.columns import HEADERS
 from risks.ledger_io.importer import ImportRefused, check_sheet, import_rows, parse_date
 from risks.ledger_io.reader import LedgerFileError, read_ledger
@@ -257,23 +258,70 @@ def test_roles_that_may_not_log_risks_cannot_import(district, auditor, today_is)
 
 
 def test_the_import_is_one_transaction(district, official, today_is, monkeypatch):
-    from risks import workflow
-
-    real = workflow.risk_create
-    calls = []
+    # The risks, their timelines and audit entries are written; then the import's own audit entry
+    # fails: nothing of the import may stay.
+    from risks.ledger_io import importer
 
     def failing(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("database went away")
-        return real(**kwargs)
+        raise RuntimeError("database went away")
 
-    monkeypatch.setattr(workflow, "risk_create", failing)
-    result = check_sheet(sheet([good(), good(**{"风险隐患名称": "第二条"})]), official)
+    monkeypatch.setattr(importer.audit, "record", failing)
+    result = check_sheet(sheet([good(), good(**{"风险隐患名称": "第二条", "责任人": "王修文"})]), official)
     with pytest.raises(RuntimeError):
         import_rows(result=result, by=official)
     assert Risk.objects.count() == 0
-    assert not AuditEntry.objects.filter(action=AuditAction.IMPORT).exists()
+    assert RiskEvent.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_imported_risks_get_the_timeline_and_audit_of_risks_logged_by_hand(district, official, today_is):
+    rows = [good(), good(**{"风险隐患名称": "第二条", "责任人": "王修文", "配合单位": "应急管理局"})]
+    by_hand = RiskFactory.build(
+        title="手工登记", township=district.xiuwen, owner_unit=district.xiuwen, responsible=official,
+        created_by=official, updated_by=official,
+    )  # fmt: skip
+    workflow.risk_create(by=official, risk=by_hand)
+
+    first, second = import_rows(result=check_sheet(sheet(rows), official), by=official)
+
+    def timeline(risk):
+        return list(risk.events.order_by("id").values_list("kind", "actor_id", "from_state", "to_state"))
+
+    def audited(risk):
+        return list(
+            AuditEntry.objects.filter(object_type="risks.risk", object_id=str(risk.pk))
+            .order_by("id")
+            .values_list("action", "actor_id", "actor_unit_id", "object_repr")
+        )
+
+    assert [first.code, second.code] == ["YC-2026-00002", "YC-2026-00003"]  # after the one by hand
+    assert timeline(second) == [(k, official.pk, f, t) for k, _a, f, t in timeline(by_hand)]
+    assert [a[:3] for a in audited(second)] == [a[:3] for a in audited(by_hand)]
+    assert audited(second)[0][3] == f"{second.code} 第二条"
+    assert second.events.get(kind=EventKind.ASSIGNED).text == "登记时指定责任人：王修文"
+    assert timeline(first) == [(EventKind.CREATED, official.pk, "", "")]
+    assert first.state == State.REPORTED and second.state == State.ASSIGNED
+    assert list(second.cooperating_units.values_list("name", flat=True)) == ["应急管理局"]
+
+
+def test_saving_an_import_takes_the_same_queries_for_3_rows_as_for_60(district, official, today_is):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def saved(n, prefix):
+        rows = [
+            good(**{"风险隐患名称": f"{prefix}{i}", "责任人": "王修文", "配合单位": "应急管理局"})
+            for i in range(n)
+        ]
+        result = check_sheet(sheet(rows), official)
+        with CaptureQueriesContext(connection) as queries:
+            assert len(import_rows(result=result, by=official)) == n
+        return len(queries)
+
+    saved(1, "丙")  # the year's first import also creates its code counter
+    assert saved(3, "甲") == saved(60, "乙")
+    assert Risk.objects.count() == 64
+    assert RiskEvent.objects.count() == 128
 
 
 # --- the command ---------------------------------------------------------------------------------

@@ -227,3 +227,22 @@ def test_report_query_count_does_not_grow_with_risks(client, after_q2, leader, m
     with CaptureQueriesContext(connection) as queries:
         client.get(url())
     assert len(queries) < 30
+
+
+def test_a_long_key_risk_list_is_cut_on_the_page_and_whole_in_excel(client, after_q2, leader, monkeypatch):
+    from quarters import reports
+
+    monkeypatch.setattr(reports, "KEY_RISKS_SHOWN", 1)
+    response = get(client, leader, url())
+    assert [r.title for r in response.context["key_risks"]] == ["D"]  # 重大 first
+    note = "以上列出前 1 条（重大在前），共 2 条；全部重点风险见本报告的 Excel 版。"
+    assert note in response.content.decode()
+    workbook = load_workbook(io.BytesIO(get(client, leader, url(fmt="xlsx")).content))
+    key = [row[1] for row in workbook["重点风险"].iter_rows(min_row=2, values_only=True) if row and row[1]]
+    assert key == ["D", "B"]
+
+
+def test_a_short_key_risk_list_has_no_note(client, after_q2, leader):
+    response = get(client, leader, url())
+    assert response.context["key_risks_total"] == 2
+    assert "全部重点风险见本报告的 Excel 版" not in response.content.decode()

@@ -6,9 +6,17 @@ capability that is not built yet (its module or URL is missing) is reported as n
 left out of the JSON.
 """
 
+import datetime
 import importlib.util
+import io
+import json
 import math
+import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +29,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from risks.models import Domain, Level, Risk, RiskEvent
+from risks.models import OPEN_STATES, Domain, Level, Risk, RiskEvent
 from risks.permissions import visible_risks
 
 PER_PAGE = 25
 SEARCH_WORD = "群众"  # "the public": in about a third of the descriptions (complaints, reports)
 PERSONAS = {"leader": "leader", "official": "official"}  # district leader; official of 修文镇
+IMPORT_ROWS = 10_000
 
 
 class NotAvailable(Exception):
@@ -174,9 +183,21 @@ PAGES: dict[str, Callable[[PageContext], str]] = {
     "ledger_sort_deadline": lambda ctx: _ledger(ctx, "sort=deadline"),
     "risk_detail": lambda ctx: reverse("risks:detail", args=[ctx.detail_pk]),
     "my_work": lambda ctx: reverse("risks:my_work"),
-    "dashboard": lambda ctx: _url("dashboard:index", "dashboard:home", "risks:dashboard"),
-    "quarter_report": lambda ctx: _url("reports:quarter", "reports:index", "risks:quarter_report"),
+    "dashboard": lambda ctx: _url("quarters:dashboard"),
+    "quarter_report": lambda ctx: _url("quarters:report", **_last_quarter()),
 }
+# The quarter's figures are for leaders (quarters.permissions.can_view_quarter): a township
+# official is refused them by design, so the township's figures are read as its leader (镇长).
+AS_UNIT_LEADER = {"dashboard", "quarter_report"}
+UNIT_LEADER = {"official": "unitleader"}
+
+
+def _last_quarter() -> dict:
+    """The last quarter that has ended: the one a quarterly review reads."""
+    from quarters.figures import Quarter
+
+    quarter = Quarter.current().previous()
+    return {"year": quarter.year, "quarter": quarter.number}
 
 
 @dataclass
@@ -209,6 +230,9 @@ def measure_pages(users: dict, units: dict, *, repeat: int, results: Results, re
         user = users[username]
         ctx = page_context(user, units)
         client = signed_in_client(user)
+        leader_client = None
+        if persona in UNIT_LEADER:
+            leader_client = signed_in_client(users[UNIT_LEADER[persona]])
         for page, url_of in PAGES.items():
             name = f"{persona}/{page}"
             try:
@@ -218,7 +242,8 @@ def measure_pages(users: dict, units: dict, *, repeat: int, results: Results, re
                 if report:
                     report(name, None)
                 continue
-            timing = time_get(client, url, repeat=repeat)
+            by = leader_client if page in AS_UNIT_LEADER and leader_client else client
+            timing = time_get(by, url, repeat=repeat)
             results.pages[name] = timing.as_dict()
             if report:
                 report(name, results.pages[name])
@@ -229,8 +254,14 @@ def measure_pages(users: dict, units: dict, *, repeat: int, results: Results, re
 
 
 def measure_sweep(data) -> dict:
-    """The reminder sweep over every open risk, once, as the nightly run does it."""
+    """The nightly reminder sweep over every open risk, once, as the nightly run does it.
+
+    The realistic data set has few open risks (most of five years' risks are closed), so every
+    closed risk is first reopened as a copy of an open one (state, dates, light)
+    — the ledger of a district that closes nothing, with the open risks' mix of near, overdue and
+    stalled — and the sweep then reads every risk. Run last: it changes the data set."""
     sweep = _module("notifications.sweep")
+    reopen_all()
     open_risks = Risk.objects.open().count()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
@@ -240,15 +271,146 @@ def measure_sweep(data) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "queries": len(queries),
         "notices": run.notices,
+        "notifications": run.notifications,
+        "escalations": run.escalations,
     }
 
 
+def reopen_all() -> int:
+    """Make every risk open, copying an open risk's state, dates and light round-robin (one
+    UPDATE; the copies keep their own titles, places, units and people)."""
+    table = Risk._meta.db_table
+    states = ", ".join(["%s"] * len(OPEN_STATES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH open AS (
+                SELECT row_number() OVER (ORDER BY id) - 1 AS n, state, found_on, deadline,
+                       supervision_light, created_at, last_progress_at, requested_deadline
+                FROM {table} WHERE state IN ({states})
+            ), total AS (SELECT count(*) AS c FROM open), closed AS (
+                SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM {table} WHERE state NOT IN ({states})
+            )
+            UPDATE {table} AS r
+            SET state = o.state, found_on = o.found_on, deadline = o.deadline,
+                supervision_light = o.supervision_light, created_at = o.created_at,
+                last_progress_at = o.last_progress_at, requested_deadline = o.requested_deadline,
+                closed_at = NULL
+            FROM closed c, total t, open o
+            WHERE r.id = c.id AND t.c > 0 AND o.n = c.n %% t.c
+            """,  # noqa: S608 - the table name is the model's, the values are parameters
+            [*OPEN_STATES, *OPEN_STATES],
+        )
+        return cursor.rowcount
+
+
 def measure_export(data) -> dict:
-    raise NotAvailable("export")
+    """The leader's whole ledger as .xlsx, through the page, in a fresh process: its peak
+    resident memory is what a web worker would need for it."""
+    return run_child("export", username=PERSONAS["leader"])
 
 
-def measure_import(data) -> dict:
-    raise NotAvailable("import")
+def measure_import(data, rows: int = IMPORT_ROWS) -> dict:
+    """Upload → check → confirm → import of ``rows`` new risks by the township official, through
+    the job functions the import page uses (the file is checked, then checked again and saved)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from risks.ledger_io import jobs
+
+    user = data.users[PERSONAS["official"]]
+    content = import_file(user, rows)
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        upload = SimpleUploadedFile("bench-import.xlsx", content)
+        started = time.perf_counter()
+        job = jobs.job_start(by=user, upload=upload)
+        job = jobs.job_check(job.pk)
+        checked = time.perf_counter()
+        if not jobs.job_confirm(job=job, by=user, valid_only=True):
+            raise RuntimeError(f"import job not confirmed: {job.status} {job.error}")
+        job = jobs.job_import(job.pk)
+        done = time.perf_counter()
+    if job.imported_rows != rows:
+        raise RuntimeError(f"imported {job.imported_rows} of {rows} rows: {job.problems[:3]} {job.error}")
+    return {
+        "rows": job.imported_rows,
+        "seconds": round(done - started, 2),
+        "check_seconds": round(checked - started, 2),
+        "import_seconds": round(done - checked, 2),
+        "file_kb": len(content) // 1024,
+    }
 
 
-JOBS: dict[str, Callable] = {"sweep": measure_sweep, "export": measure_export, "import": measure_import}
+def import_file(user, rows: int) -> bytes:
+    """An .xlsx of ``rows`` risks in the export's own layout: the official's risks of units they
+    may log for, cycled, each under a new title so none is a duplicate."""
+    from risks.ledger_io.columns import INDEX
+    from risks.ledger_io.export import iter_rows, write_xlsx
+    from risks.permissions import writable_units
+
+    source = visible_risks(user).filter(owner_unit__in=writable_units(user)).order_by("-pk")
+    sample = list(iter_rows(source[: min(rows, 5000)]))
+    if not sample:
+        raise RuntimeError("the official has no risks to copy into an import file")
+
+    def copies():
+        for n in range(rows):
+            risk, values = sample[n % len(sample)]
+            values = list(values)
+            values[INDEX["title"]] = f"{values[INDEX['title']]}（导入{n + 1}）"[:200]
+            yield risk, values
+
+    buffer = io.BytesIO()
+    write_xlsx(copies(), buffer, title="bench", on=datetime.date.today())
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# A job in a process of its own (python -m risks.bench.child), for its peak memory
+
+
+def run_child(job: str, **options) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "yuci_security.settings"),
+        "BENCH_DATABASE_NAME": str(connection.settings_dict["NAME"]),
+    }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    completed = subprocess.run(  # noqa: S603 - our own module, arguments from this code
+        [sys.executable, "-m", "risks.bench.child", job, json.dumps(options)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"bench child {job} failed:\n{completed.stderr[-3000:]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kB on Linux: the largest child
+    if peak > before:
+        result["peak_mb"] = round(peak / 1024, 1)
+    return result
+
+
+def export_in_this_process(username: str) -> dict:
+    """What the child runs: GET the ledger's .xlsx as ``username`` and read it to the end."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.select_related("profile__unit").get(username=username)
+    client = signed_in_client(user)
+    started = time.perf_counter()
+    response = client.get(f"{reverse('risks:list')}?_export=xlsx", secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"the export answered {response.status_code}")
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": visible_risks(user).count(),
+        "seconds": round(seconds, 2),
+        "file_mb": round(size / 1024 / 1024, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+JOBS: dict[str, Callable] = {"export": measure_export, "import": measure_import, "sweep": measure_sweep}

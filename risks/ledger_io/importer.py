@@ -2,8 +2,9 @@
 
 ``check_sheet`` turns each row into the fields of a new risk or into problems (row, column, what
 is wrong, what was expected), and finds duplicates of existing risks (same title, place and found
-date). ``import_rows`` saves the valid rows through ``risks.workflow.risk_create`` (ledger codes,
-timeline and audit as for a risk logged by hand) in one transaction: all of them or none.
+date). ``import_rows`` saves the valid rows through ``risks.workflow.risks_create_many`` (ledger codes,
+timeline and audit as for a risk logged by hand, written in bulk) in one transaction: all of them
+or none.
 """
 
 import datetime
@@ -458,10 +459,10 @@ def import_rows(
             _("文件中有 %(n)d 行有问题，未导入任何数据。请修改后重新上传，或选择“只导入无误的行”。")
             % {"n": len(result.rejected)}
         )
-    created = []
-    for row in result.valid:
-        risk = Risk(**row.fields, created_by=by, updated_by=by)
-        created.append(workflow.risk_create(by=by, risk=risk, cooperating_units=row.cooperating))
+    created = workflow.risks_create_many(
+        by=by,
+        items=[(Risk(**row.fields, created_by=by, updated_by=by), row.cooperating) for row in result.valid],
+    )
     audit.record(
         actor=by,
         action=AuditAction.IMPORT,

@@ -45,6 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--risks", type=int, default=100_000, help="风险隐患条数（默认 100000）")
         parser.add_argument("--json", dest="json_path", help="把结果写入此 JSON 文件")
         parser.add_argument("--repeat", type=int, default=15, help="每个页面测量次数（默认 15）")
+        parser.add_argument(
+            "--import-rows", type=int, default=measure.IMPORT_ROWS, help="导入测试的行数（默认 10000）"
+        )
         parser.add_argument("--database-name", help="基准数据库名（默认 bench_<数据库名>_<进程号>）")
         parser.add_argument(
             "--keep", action="store_true", help="保留基准数据库（供 scripts/loadtest.sh 使用）"
@@ -57,6 +60,7 @@ class Command(BaseCommand):
         risks,
         json_path=None,
         repeat=15,
+        import_rows=measure.IMPORT_ROWS,
         database_name=None,
         keep=False,
         build_only=False,
@@ -66,6 +70,8 @@ class Command(BaseCommand):
             raise CommandError("--risks 至少为 100。")
         if repeat < 1:
             raise CommandError("--repeat 至少为 1。")
+        if import_rows < 1:
+            raise CommandError("--import-rows 至少为 1。")
         started = time.monotonic()
         commit = _commit()  # the code that runs, even if the checkout moves on meanwhile
         with bench_database(database_name, keep=keep) as name:
@@ -86,7 +92,7 @@ class Command(BaseCommand):
             measure.measure_pages(data.users, data.units, repeat=repeat, results=results, report=self._row)
             for name_, job in measure.JOBS.items():
                 try:
-                    results.extra[name_] = job(data)
+                    results.extra[name_] = job(data, **({"rows": import_rows} if name_ == "import" else {}))
                 except measure.NotAvailable:
                     results.skipped.append(name_)
                     self.stdout.write(f"{name_:<34} 不可用（尚未实现）")
