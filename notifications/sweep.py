@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from risks import bulk
 from risks.models import today
 from risks.workflow import risks_supervise, system_user
 
@@ -68,12 +69,8 @@ def record(dues: list[Due], run: SweepRun) -> tuple[int, int, int]:
         subject_id__in={due.subject_id for due in dues},
     ).values_list("pk", "rule", "subject_type", "subject_id", "period")
     claimed = [(pk, by_key[tuple(key)]) for pk, *key in mine if tuple(key) in by_key]
-    notifications = [
-        Notification(notice_id=pk, user_id=user_id, created_at=now)
-        for pk, due in claimed
-        for user_id in sorted(due.recipients)
-    ]
-    Notification.objects.bulk_create(notifications)
+    notifications = [(pk, user_id, now) for pk, due in claimed for user_id in sorted(due.recipients)]
+    bulk.insert_values(Notification, ["notice_id", "user_id", "created_at"], notifications)
     escalations = 0
     to_raise = defaultdict(list)
     for _pk, due in claimed:

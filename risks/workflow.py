@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, bulk
 from .attachments import MAX_FILES, safe_display_name, validate_upload
 from .models import (
     OPEN_STATES,
@@ -309,8 +309,8 @@ def risks_create_many(*, by, items) -> list[Risk]:
                 event_rows(risk, kind=EventKind.ASSIGNED, by=by, at=now, text=text, from_state=State.REPORTED)
             )
     events, entries = zip(*rows, strict=True) if rows else ((), ())
-    RiskEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
-    AuditEntry.objects.bulk_create(entries, batch_size=BULK_BATCH)
+    bulk.insert(RiskEvent, events)
+    bulk.insert(AuditEntry, entries)
     return risks
 
 
@@ -676,8 +676,8 @@ def risks_supervise(*, risk_ids, light: str, by, text: str = "") -> list[int]:
                 changes=changes,
             )
         )
-    RiskEvent.objects.bulk_create(events)
-    AuditEntry.objects.bulk_create(entries)
+    bulk.insert(RiskEvent, events)
+    bulk.insert(AuditEntry, entries)
     return ids
 
 

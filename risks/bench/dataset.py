@@ -9,8 +9,6 @@ year; a province's ledger holds years of them).
 """
 
 import datetime
-import io
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from risks import demo, workflow
+from risks.bulk import insert
 from risks.models import OPEN_STATES, EventKind, LedgerCounter, Risk, RiskEvent, State
 
 BATCH = 5_000
@@ -271,45 +270,6 @@ def _copy_rows(cursor, model, changes: dict, key: str, rows: int) -> None:
         f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} WHERE {quote(key)} <= %s",  # noqa: S608
         [rows],
     )
-
-
-def insert(model, objects: list) -> None:
-    """Insert new rows fast: PostgreSQL's COPY, elsewhere bulk_create.
-
-    bulk_create spends most of its time preparing each value in Python (three quarters of the
-    build at 5,000 risks); COPY takes the rows as text. The values here are plain: text, numbers,
-    booleans, dates, aware datetimes and JSON lists.
-    """
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=1000)
-        return
-    if not objects:
-        return
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objects[0].pk is None)]
-    buffer = io.StringIO()
-    for obj in objects:
-        buffer.write("\t".join(_copy_text(getattr(obj, f.attname)) for f in fields))
-        buffer.write("\n")
-    buffer.seek(0)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer
-        )
-
-
-def _copy_text(value) -> str:
-    """A value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime.date):  # datetimes too: isoformat keeps the offset
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _reset_sequences() -> None:
