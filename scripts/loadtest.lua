@@ -1,13 +1,20 @@
--- wrk script for scripts/loadtest.sh: the ledger and "my work", as a district leader and as a
--- township official (session cookies from the environment), interleaved.
-local paths = { "/risks/", "/" }
-local cookies = { os.getenv("COOKIE_LEADER"), os.getenv("COOKIE_OFFICIAL") }
+-- wrk script for scripts/loadtest.sh: the ledger and the dashboard as a district leader, the
+-- ledger as a township official and the township's dashboard as its leader (session cookies from
+-- the environment), in turn.
+local leader, official, unitleader =
+    os.getenv("COOKIE_LEADER"), os.getenv("COOKIE_OFFICIAL"), os.getenv("COOKIE_UNITLEADER")
+local requests_ = {
+    { "/risks/", leader },
+    { "/dashboard/", leader },
+    { "/risks/", official },
+    { "/dashboard/", unitleader },
+}
 local counter = 0
 
 request = function()
     counter = counter + 1
-    local path = paths[(counter % 2) + 1]
-    local cookie = cookies[(math.floor(counter / 2) % 2) + 1]
+    local entry = requests_[(counter % #requests_) + 1]
+    local path, cookie = entry[1], entry[2]
     -- As nginx forwards it: TLS ended at the proxy (otherwise production settings redirect).
     return wrk.format("GET", path, { ["Cookie"] = cookie, ["Host"] = "127.0.0.1", ["X-Forwarded-Proto"] = "https" })
 end

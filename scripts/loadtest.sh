@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load test: gunicorn on 127.0.0.1 with production-like settings (DEBUG off, a long SECRET_KEY,
 # ALLOWED_HOSTS=127.0.0.1, manifest static files) against a bench-sized PostgreSQL database, driven
-# by wrk on the ledger (/risks/) and "my work" (/) as two logged-in people (a district leader and a
-# township official), their requests interleaved. Every response must be a 200.
+# by wrk on the ledger (/risks/) and the dashboard (/dashboard/) as logged-in people (a district
+# leader; a township official and his township's leader), their requests interleaved. Every
+# response must be a 200.
 #
 #   scripts/loadtest.sh                                   # builds 100,000 risks, tests, drops them
 #   BENCH_DB=bench_load scripts/loadtest.sh               # reuses a database from
@@ -70,14 +71,15 @@ from django.contrib.auth import get_user_model
 
 from risks.bench.measure import signed_in_client
 
-for username in ("leader", "official"):
+for username in ("leader", "official", "unitleader"):
     client = signed_in_client(get_user_model().objects.get(username=username))
     print(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
 EOF
 )"
 COOKIE_LEADER="$(sed -n 1p <<<"$cookies")"
 COOKIE_OFFICIAL="$(sed -n 2p <<<"$cookies")"
-export COOKIE_LEADER COOKIE_OFFICIAL
+COOKIE_UNITLEADER="$(sed -n 3p <<<"$cookies")"
+export COOKIE_LEADER COOKIE_OFFICIAL COOKIE_UNITLEADER
 
 "$PWD/.venv/bin/gunicorn" yuci_security.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 60 \
     --access-logfile "$work/access.log" --error-logfile "$work/error.log" &
@@ -93,7 +95,7 @@ wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s scripts/loadtest.lua "http://127.0.
 warm_lines="$(wc -l <"$work/access.log")"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "wrk -t $THREADS -c $CONNECTIONS -d $DURATION on /risks/ and / (leader and official)"
+log "wrk -t $THREADS -c $CONNECTIONS -d $DURATION on /risks/ and /dashboard/ (leader, official, unit leader)"
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 30s --latency -s scripts/loadtest.lua \
     "http://127.0.0.1:$PORT" | tee "$work/wrk.txt"
 sleep 1  # let gunicorn write its last log lines
@@ -114,7 +116,7 @@ cat >"$OUT" <<EOF
   "server": "gunicorn, $WORKERS sync workers, DEBUG=false, PostgreSQL",
   "tool": "wrk -t $THREADS -c $CONNECTIONS -d $DURATION --timeout 30s",
   "load_average_before": "$load_before",
-  "pages": ["/risks/", "/"],
+  "pages": ["/risks/ (leader)", "/dashboard/ (leader)", "/risks/ (official)", "/dashboard/ (unit leader)"],
   "wrk": $summary,
   "status_codes": {$statuses},
   "non_200": $non_200
