@@ -448,6 +448,7 @@ class Risk(models.Model):
             models.Index(fields=["-created_at", "-id"], name="risk_created_idx"),
             models.Index(fields=["state", "deadline"], name="risk_state_deadline_idx"),
             models.Index(fields=["deadline"], name="risk_deadline_idx"),
+            models.Index(fields=["closed_at"], name="risk_closed_idx"),  # the quarter's closures
             models.Index(fields=["level", "state"], name="risk_level_state_idx"),
             models.Index(fields=["domain", "level"], name="risk_domain_level_idx"),
             models.Index(fields=["found_on"], name="risk_found_idx"),
