@@ -338,6 +338,14 @@ def ensure_snapshots(quarters: list[Quarter]) -> list[QuarterSnapshot]:
     return [found.get((q.year, q.number)) or ensure_snapshot(q) for q in quarters]
 
 
+def unfrozen_quarters(count: int, *, on: datetime.date | None = None) -> list[Quarter]:
+    """Those of the last ``count`` ended quarters that have no snapshot, oldest first."""
+    ended = last_quarters(count + 1, on=on)[:-1]
+    wanted = Q(*[Q(year=q.year, quarter=q.number) for q in ended], _connector=Q.OR)
+    frozen = set(QuarterSnapshot.objects.filter(wanted).values_list("year", "quarter"))
+    return [q for q in ended if (q.year, q.number) not in frozen]
+
+
 def previous_quarter_to_freeze(on: datetime.date | None = None) -> Quarter:
     return Quarter.of(on or today()).previous()
 
@@ -351,4 +359,5 @@ __all__ = [
     "last_quarters",
     "parse_quarter",
     "snapshot_quarter",
+    "unfrozen_quarters",
 ]

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from quarters.figures import Quarter, history_totals, parse_quarter, snapshot_quarter
 from quarters.models import QuarterFigure, QuarterSnapshot, SnapshotRisk, SnapshotSource
@@ -132,9 +134,30 @@ def test_snapshot_quarter_command(hand_ledger, frozen_today, capsys):
 
 def test_the_celery_task_freezes_the_quarter_that_ended(hand_ledger, frozen_today):
     frozen_today(d(2026, 7, 2))
-    assert snapshot_previous_quarter() == "2026Q2 frozen"
+    # The trend's six quarters before it were never frozen (history from before the system):
+    # frozen too, so that the dashboard does not compute them on every view.
+    assert snapshot_previous_quarter() == (
+        "2026Q2 frozen; also frozen: 2024Q4, 2025Q1, 2025Q2, 2025Q3, 2025Q4, 2026Q1"
+    )
     assert snapshot_previous_quarter() == "2026Q2 already frozen"
-    assert QuarterSnapshot.objects.get().risks.count() == 7
+    assert QuarterSnapshot.objects.get(year=2026, quarter=2).risks.count() == 7
+    assert QuarterSnapshot.objects.count() == 7
+
+
+def test_the_dashboard_reads_the_frozen_quarters_instead_of_computing_them(
+    client, hand_ledger, frozen_today, leader
+):
+    from django.urls import reverse
+
+    frozen_today(d(2026, 7, 2))
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as before:
+        trend_before = client.get(reverse("quarters:dashboard")).context["trend"]
+    snapshot_previous_quarter()
+    with CaptureQueriesContext(connection) as after:
+        trend_after = client.get(reverse("quarters:dashboard")).context["trend"]
+    assert trend_after == trend_before  # the same figures, frozen
+    assert len(after) == len(before) - 7  # one query less for each past quarter
 
 
 def test_the_beat_schedule_has_an_expiring_snapshot_entry(settings):

@@ -292,11 +292,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
-    # Freeze the quarter that just ended (a no-op when it is frozen already): daily in the first
-    # days after a quarter's end, so a missed run catches up the next day.
+    # Freeze the quarter that just ended, and any past quarter of the dashboard's trend never
+    # frozen (history imported at go-live): daily, a query or two when everything is frozen, so a
+    # missed run catches up the next day.
     "snapshot-quarter": {
         "task": "quarters.tasks.snapshot_previous_quarter",
-        "schedule": crontab(minute=30, hour=0, day_of_month="1-7", month_of_year="1,4,7,10"),
+        "schedule": crontab(minute=30, hour=0),
         "options": {"expires": 6 * 60 * 60},
     },
 }

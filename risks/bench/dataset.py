@@ -213,13 +213,11 @@ def build(*, count: int, seed: int = demo.RANDOM_SEED, progress=None) -> Dataset
 
 
 def freeze_past_quarters() -> None:
-    """Freeze the quarters the dashboard's trend shows, as the quarter-end job
-    (quarters.tasks) did at the end of each on a live system."""
-    from quarters.dashboard import TREND_QUARTERS
-    from quarters.figures import last_quarters, snapshot_quarter
+    """Freeze the quarters the dashboard's trend shows, as the daily quarter job
+    (quarters.tasks) has done on a live system."""
+    from quarters.tasks import snapshot_previous_quarter
 
-    for quarter in last_quarters(TREND_QUARTERS)[:-1]:
-        snapshot_quarter(quarter)
+    snapshot_previous_quarter()
 
 
 def _replicate(copy: int, *, base: int, rows: int, years: int) -> int:
