@@ -25,6 +25,7 @@ class RuleCode(models.TextChoices):
     QUARTER_UNIT = "quarter_unit", _("季度报告提醒")
     QUARTER_LEADERS = "quarter_leaders", _("季度研判提醒")
     ANNUAL_STUDY = "annual_study", _("年度专题研究提醒")
+    DIRECTIVE_PENDING = "directive_pending", _("预警交办待签收、待反馈")
 
 
 # The defaults of DESIGN.md's table: days (comma-separated where a rule fires more than once) and,
@@ -40,6 +41,9 @@ RULE_DEFAULTS: dict[str, tuple[str, str]] = {
     RuleCode.QUARTER_UNIT: ("10,3", ""),
     RuleCode.QUARTER_LEADERS: ("1", ""),
     RuleCode.ANNUAL_STUDY: ("0", ""),
+    # Days after a warning or assignment is issued before a unit that has not signed for it is
+    # reminded; a unit that has not answered by the deadline is reminded the day after.
+    RuleCode.DIRECTIVE_PENDING: ("1", ""),
 }
 
 

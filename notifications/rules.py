@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quarters.services import receipts_needing_reminder
 from risks.models import (
     OPEN_STATES,
     EventKind,
@@ -533,6 +534,44 @@ def annual_study(day, rules, directory) -> Iterator[list[Due]]:
         yield dues
 
 
+def directive_pending(day, rules, directory) -> Iterator[list[Due]]:
+    """Leaders' warnings and assignments (预警、交办) a receiving unit has not signed for a day
+    (by default) after they were issued, or not answered by their deadline: its people are told
+    once for each; for a late answer, the leader who issued it too."""
+    setting = rules[RuleCode.DIRECTIVE_PENDING]
+    if not setting.enabled or not setting.days:
+        return
+    before = _start_of(day - datetime.timedelta(days=min(setting.days) - 1))
+    dues = []
+    for receipt in receipts_needing_reminder(day).select_related("directive__issued_by"):
+        directive, unit = receipt.directive, receipt.unit
+        people = {*directory.unit_leaders(unit.pk), *directory.officials.get(unit.pk, [])}
+        values = {"unit": unit.name, "title": directive.title, "deadline": directive.deadline}
+        if receipt.answered_at is None and directive.deadline < day:
+            period = f"answer:{directive.deadline.isoformat()}"
+            title = _("【交办逾期】%(unit)s未在 %(deadline)s 前反馈“%(title)s”") % values
+            people.add(directive.issued_by_id)
+        elif receipt.signed_at is None and directive.issued_at < before:
+            period = f"sign:{timezone.localdate(directive.issued_at).isoformat()}"
+            title = _("【待签收】%(unit)s尚未签收“%(title)s”，%(deadline)s 前反馈") % values
+        else:
+            continue
+        dues.append(
+            Due(
+                RuleCode.DIRECTIVE_PENDING,
+                "receipt",
+                receipt.pk,
+                period,
+                title,
+                reverse("quarters:directive", args=[directive.pk]),
+                {p for p in people if p in directory.people},
+                unit_id=unit.pk,
+            )
+        )
+    for start in range(0, len(dues), BATCH_SIZE):
+        yield dues[start : start + BATCH_SIZE]
+
+
 RULES = (
     deadline_near,
     overdue_ladder,
@@ -542,6 +581,7 @@ RULES = (
     quarterly_units,
     quarterly_leaders,
     annual_study,
+    directive_pending,
 )
 
 

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
+from django.urls import reverse
 
 from notifications.models import AnnualStudyDate, Notice, Notification, ReminderRule, RuleCode, SweepRun
 from notifications.rules import Directory, load_rules, risk_batches, threshold_reached
@@ -355,3 +356,81 @@ def test_thresholds_accept_chinese_commas_and_any_order():
     from notifications.models import parse_days
 
     assert parse_days("1，7") == [7, 1]
+
+
+# --- leaders' warnings and assignments -----------------------------------------------------------
+
+
+@pytest.fixture
+def assignment(district, leader, frozen_today):
+    """An assignment issued by the leader to 修文镇 and 东阳镇 on 4 May, to answer by 20 May."""
+    from quarters import services
+    from quarters.models import DirectiveKind
+
+    frozen_today(datetime.date(2026, 5, 4))
+    return services.directive_issue(
+        by=leader,
+        kind=DirectiveKind.ASSIGNMENT,
+        title="排查燃气隐患",
+        content="五一后全面排查",
+        deadline=datetime.date(2026, 5, 20),
+        units=[district.xiuwen, district.dongyang],
+    )
+
+
+def directive_notices(assignment):
+    receipts = dict(assignment.receipts.values_list("pk", "unit__name"))
+    return sorted(
+        (receipts[n.subject_id], n.period, n.title)
+        for n in Notice.objects.filter(rule=RuleCode.DIRECTIVE_PENDING, subject_type="receipt")
+    )
+
+
+def test_a_unit_that_has_not_signed_for_an_assignment_is_reminded_once(
+    assignment, district, official, official2, unitleader, frozen_today
+):
+    from quarters import services
+
+    send_reminders(datetime.date(2026, 5, 4))  # the day it was issued: nothing yet
+    assert directive_notices(assignment) == []
+    services.receipt_sign(by=official, receipt=assignment.receipts.get(unit=district.xiuwen))
+    frozen_today(datetime.date(2026, 5, 5))
+    send_reminders(datetime.date(2026, 5, 5))
+    send_reminders(datetime.date(2026, 5, 6))  # not again
+    assert directive_notices(assignment) == [
+        ("东阳镇", "sign:2026-05-04", "【待签收】东阳镇尚未签收“排查燃气隐患”，2026-05-20 前反馈")
+    ]
+    # 东阳镇's people; not 修文镇's, who signed for it.
+    assert set(Notification.objects.values_list("user", flat=True)) == {official2.pk}
+
+
+def test_a_unit_that_has_not_answered_by_the_deadline_is_reminded_with_the_issuer(
+    assignment, district, official, unitleader, leader, frozen_today
+):
+    from quarters import services
+
+    xiuwen = assignment.receipts.get(unit=district.xiuwen)
+    services.receipt_sign(by=official, receipt=xiuwen)
+    send_reminders(datetime.date(2026, 5, 20))  # the deadline itself: still in time
+    assert [n for n in directive_notices(assignment) if n[0] == "修文镇"] == []
+    frozen_today(datetime.date(2026, 5, 21))
+    send_reminders(datetime.date(2026, 5, 21))
+    late = Notice.objects.get(rule=RuleCode.DIRECTIVE_PENDING, subject_id=xiuwen.pk)
+    assert (late.period, late.title) == (
+        "answer:2026-05-20",
+        "【交办逾期】修文镇未在 2026-05-20 前反馈“排查燃气隐患”",
+    )
+    assert set(late.notifications.values_list("user", flat=True)) >= {official.pk, unitleader.pk, leader.pk}
+    assert late.link == reverse("quarters:directive", args=[assignment.pk])
+    # Answered: no more reminders for it.
+    services.receipt_answer(by=official, receipt=xiuwen, text="已排查完毕")
+    Notice.objects.all().delete()
+    send_reminders(datetime.date(2026, 5, 22))
+    assert [n for n in directive_notices(assignment) if n[0] == "修文镇"] == []
+
+
+def test_the_directive_rule_can_be_switched_off(assignment, frozen_today):
+    ReminderRule.objects.create(code=RuleCode.DIRECTIVE_PENDING, days="1", enabled=False)
+    frozen_today(datetime.date(2026, 5, 25))
+    send_reminders(datetime.date(2026, 5, 25))
+    assert directive_notices(assignment) == []
