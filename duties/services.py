@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from risks import audit
-from risks.attachments import MAX_FILES, safe_display_name, validate_upload
+from risks.attachments import MAX_FILES, stored_file, validate_upload
 from risks.models import AuditAction, Category, Role, Unit, today
 from risks.permissions import NotAllowed, Perm, data_scope, has_perm, profile_of, require_perm
 
@@ -258,14 +258,7 @@ def duty_record_create(*, by, item: DutyItem, on: datetime.date, text: str, risk
     record = DutyRecord.objects.create(item=item, on=on, text=text, created_by=by, created_at=timezone.now())
     record.risks.set(risks)
     for upload, content_type in zip(files, types, strict=True):
-        DutyAttachment.objects.create(
-            record=record,
-            file=upload,
-            original_name=safe_display_name(upload.name),
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by=by,
-        )
+        DutyAttachment.objects.create(record=record, **stored_file(upload, by=by, content_type=content_type))
     audit.record(
         actor=by,
         action=AuditAction.CREATE,

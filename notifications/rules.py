@@ -543,7 +543,7 @@ def directive_pending(day, rules, directory) -> Iterator[list[Due]]:
         return
     before = _start_of(day - datetime.timedelta(days=min(setting.days) - 1))
     dues = []
-    for receipt in receipts_needing_reminder(day).select_related("directive__issued_by"):
+    for receipt in receipts_needing_reminder(day):
         directive, unit = receipt.directive, receipt.unit
         people = {*directory.unit_leaders(unit.pk), *directory.officials.get(unit.pk, [])}
         values = {"unit": unit.name, "title": directive.title, "deadline": directive.deadline}

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from risks.models import OPEN_STATES, Domain, Level, State, SupervisionLight, Unit, today
 from risks.permissions import visible_risks
 
-from .figures import Quarter, history_totals, last_quarters
-from .models import QuarterFigure, QuarterSnapshot
+from .figures import Quarter, history_totals, last_quarters, snapshots_of
+from .models import QuarterFigure
 
 TREND_QUARTERS = 8
 
@@ -241,11 +241,7 @@ def _trend(base, unit: Unit | None, current: Quarter, figures: dict, on: datetim
     """The last eight quarters: frozen figures where a snapshot exists, else computed from the
     timeline (one query each); the current quarter live."""
     past = last_quarters(TREND_QUARTERS, on=on)[:-1]
-    frozen = QuarterFigure.objects.filter(
-        snapshot__in=QuarterSnapshot.objects.filter(
-            Q(*[Q(year=q.year, quarter=q.number) for q in past], _connector=Q.OR)
-        )
-    )
+    frozen = QuarterFigure.objects.filter(snapshot__in=snapshots_of(past))
     if unit:
         frozen = frozen.filter(unit_path__startswith=unit.path)
     sums = {
@@ -259,11 +255,7 @@ def _trend(base, unit: Unit | None, current: Quarter, figures: dict, on: datetim
         )
         .order_by()
     }
-    snapshotted = set(
-        QuarterSnapshot.objects.filter(
-            Q(*[Q(year=q.year, quarter=q.number) for q in past], _connector=Q.OR)
-        ).values_list("year", "quarter")
-    )
+    snapshotted = set(snapshots_of(past).values_list("year", "quarter"))
     trend = []
     for quarter in past:
         key = (quarter.year, quarter.number)

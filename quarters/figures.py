@@ -331,18 +331,23 @@ def ensure_snapshot(quarter: Quarter) -> QuarterSnapshot:
     return snapshot_quarter(quarter, source=SnapshotSource.HISTORY)[0]
 
 
+def snapshots_of(quarters: list[Quarter]):
+    """The snapshots of these quarters (those frozen), as a queryset."""
+    return QuarterSnapshot.objects.filter(
+        Q(*[Q(year=q.year, quarter=q.number) for q in quarters], _connector=Q.OR)
+    )
+
+
 def ensure_snapshots(quarters: list[Quarter]) -> list[QuarterSnapshot]:
     """``ensure_snapshot`` of each quarter, those frozen already read with one query."""
-    wanted = Q(*[Q(year=q.year, quarter=q.number) for q in quarters], _connector=Q.OR)
-    found = {(s.year, s.quarter): s for s in QuarterSnapshot.objects.filter(wanted)}
+    found = {(s.year, s.quarter): s for s in snapshots_of(quarters)}
     return [found.get((q.year, q.number)) or ensure_snapshot(q) for q in quarters]
 
 
 def unfrozen_quarters(count: int, *, on: datetime.date | None = None) -> list[Quarter]:
     """Those of the last ``count`` ended quarters that have no snapshot, oldest first."""
     ended = last_quarters(count + 1, on=on)[:-1]
-    wanted = Q(*[Q(year=q.year, quarter=q.number) for q in ended], _connector=Q.OR)
-    frozen = set(QuarterSnapshot.objects.filter(wanted).values_list("year", "quarter"))
+    frozen = set(snapshots_of(ended).values_list("year", "quarter"))
     return [q for q in ended if (q.year, q.number) not in frozen]
 
 
@@ -359,5 +364,6 @@ __all__ = [
     "last_quarters",
     "parse_quarter",
     "snapshot_quarter",
+    "snapshots_of",
     "unfrozen_quarters",
 ]

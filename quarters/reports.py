@@ -76,10 +76,6 @@ def scoped_risks(snapshot: QuarterSnapshot, unit: Unit | None):
     return qs.filter(owner_path__startswith=unit.path) if unit else qs
 
 
-def totals(snapshot: QuarterSnapshot, unit: Unit | None) -> dict:
-    return totals_of([snapshot], unit)[0]
-
-
 def totals_of(snapshots: list[QuarterSnapshot], unit: Unit | None) -> list[dict]:
     """The totals of each snapshot, in one query."""
     figures = QuarterFigure.objects.filter(snapshot__in=snapshots)

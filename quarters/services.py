@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from risks import audit, workflow
-from risks.attachments import MAX_FILES, safe_display_name, validate_upload
+from risks.attachments import MAX_FILES, stored_file, validate_upload
 from risks.models import AuditAction, Risk, Role, Source, Unit, today
 from risks.permissions import NotAllowed, profile_of
 
@@ -145,12 +145,7 @@ def receipt_answer(*, by, receipt: Receipt, text: str, files=()) -> Receipt:
     current.save(update_fields=["signed_by", "signed_at", "feedback", "answered_by", "answered_at"])
     for upload, content_type in zip(files, types, strict=True):
         ReceiptAttachment.objects.create(
-            receipt=current,
-            file=upload,
-            original_name=safe_display_name(upload.name),
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by=by,
+            receipt=current, **stored_file(upload, by=by, content_type=content_type)
         )
     audit.record(actor=by, action=AuditAction.TRANSITION, obj=current, summary=_("反馈：%(t)s") % {"t": text})
     return current

@@ -73,6 +73,18 @@ def safe_display_name(name: str) -> str:
     return name[-150:]
 
 
+def stored_file(upload, *, by, content_type: str | None = None) -> dict:
+    """The fields every stored upload (a risk's, a duty record's, a receipt's) is saved with;
+    ``content_type`` when validate_upload has checked it already."""
+    return {
+        "file": upload,
+        "original_name": safe_display_name(upload.name),
+        "content_type": content_type or validate_upload(upload),
+        "size": upload.size,
+        "uploaded_by": by,
+    }
+
+
 def serve(stored, *, user, summary: str = "") -> FileResponse:
     """Answer with an uploaded file (risks.models.StoredFile) the caller has checked ``user`` may
     see, auditing the download. Images show inline, everything else downloads."""

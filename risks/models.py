@@ -152,9 +152,13 @@ class RoleSetting(models.Model):
 def display_name(user) -> str:
     if user is None:
         return ""
-    # Chinese order: surname then given name, no space (王小明), as officials write it.
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
+    return person_name(user.last_name, user.first_name, user.get_username())
+
+
+def person_name(last_name: str, first_name: str, username: str) -> str:
+    """Chinese order: surname then given name, no space (王小明), as officials write it; the
+    login name when neither is filled in."""
+    return f"{last_name}{first_name}".strip() or username
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, bulk
-from .attachments import MAX_FILES, safe_display_name, validate_upload
+from .attachments import MAX_FILES, stored_file, validate_upload
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -148,16 +148,7 @@ def event_rows(risk: Risk, *, kind: str, by, at, text: str = "", from_state: str
 
 
 def _attach(event: RiskEvent, upload, by) -> Attachment:
-    content_type = validate_upload(upload)
-    return Attachment.objects.create(
-        event=event,
-        risk_id=event.risk_id,
-        file=upload,
-        original_name=safe_display_name(upload.name),
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=by,
-    )
+    return Attachment.objects.create(event=event, risk_id=event.risk_id, **stored_file(upload, by=by))
 
 
 def _check_files(files) -> list:
@@ -248,25 +239,37 @@ def risk_create(*, by, risk: Risk, cooperating_units=(), files=()) -> Risk:
     _check_dates(risk)
     files = _check_files(files)
     now = timezone.now()
-    risk.code = next_ledger_code(timezone.localtime(now).year)
-    risk.state = State.REPORTED
-    risk.created_by = risk.updated_by = by
-    risk.created_at = risk.updated_at = now
+    _prepare_new(risk, by=by, code=next_ledger_code(timezone.localtime(now).year), at=now)
     risk.save()
     risk.cooperating_units.set(cooperating_units)
-    _event(risk, kind=EventKind.CREATED, by=by, text=risk.description, files=files)
-    if risk.responsible_id:
-        # Logged with a responsible person already chosen: handed straight to them to sign for.
-        risk.state = State.ASSIGNED
-        risk.save(update_fields=["state"])
-        _event(
-            risk,
-            kind=EventKind.ASSIGNED,
-            by=by,
-            from_state=State.REPORTED,
-            text=_("登记时指定责任人：%(name)s") % {"name": _display(risk, "responsible")},
-        )
+    for n, (event, entry) in enumerate(_creation_rows(risk, by=by, at=now)):
+        event.save()
+        entry.save()
+        if n == 0:  # the files come with the registration
+            for upload in files:
+                _attach(event, upload, by)
     return risk
+
+
+def _prepare_new(risk: Risk, *, by, code: str, at) -> None:
+    """A new risk's code, author and first state: 待签收 (assigned) when logged with a responsible
+    person already chosen, handed straight to them to sign for; else 已登记."""
+    risk.code = code
+    risk.state = State.ASSIGNED if risk.responsible_id else State.REPORTED
+    risk.created_by = risk.updated_by = by
+    risk.created_at = risk.updated_at = at
+
+
+def _creation_rows(risk: Risk, *, by, at) -> list[tuple]:
+    """A new risk's timeline and audit entries (unsaved): 登记, then 交办 when it is logged with a
+    responsible person."""
+    rows = [event_rows(risk, kind=EventKind.CREATED, by=by, at=at, text=risk.description)]
+    if risk.responsible_id:
+        text = _("登记时指定责任人：%(name)s") % {"name": _display(risk, "responsible")}
+        rows.append(
+            event_rows(risk, kind=EventKind.ASSIGNED, by=by, at=at, text=text, from_state=State.REPORTED)
+        )
+    return rows
 
 
 @transaction.atomic
@@ -289,10 +292,7 @@ def risks_create_many(*, by, items) -> list[Risk]:
     codes = next_ledger_codes(timezone.localtime(now).year, len(items))
     risks = []
     for (risk, _units), code in zip(items, codes, strict=True):
-        risk.code = code
-        risk.state = State.ASSIGNED if risk.responsible_id else State.REPORTED
-        risk.created_by = risk.updated_by = by
-        risk.created_at = risk.updated_at = now
+        _prepare_new(risk, by=by, code=code, at=now)
         risks.append(risk)
     Risk.objects.bulk_create(risks, batch_size=BULK_BATCH)
     Through = Risk.cooperating_units.through
@@ -300,14 +300,7 @@ def risks_create_many(*, by, items) -> list[Risk]:
         [Through(risk_id=risk.pk, unit_id=unit.pk) for risk, units in items for unit in units],
         batch_size=BULK_BATCH,
     )
-    rows = []
-    for risk in risks:
-        rows.append(event_rows(risk, kind=EventKind.CREATED, by=by, at=now, text=risk.description))
-        if risk.responsible_id:
-            text = _("登记时指定责任人：%(name)s") % {"name": _display(risk, "responsible")}
-            rows.append(
-                event_rows(risk, kind=EventKind.ASSIGNED, by=by, at=now, text=text, from_state=State.REPORTED)
-            )
+    rows = [row for risk in risks for row in _creation_rows(risk, by=by, at=now)]
     events, entries = zip(*rows, strict=True) if rows else ((), ())
     bulk.insert(RiskEvent, events)
     bulk.insert(AuditEntry, entries)

@@ -348,3 +348,19 @@ def test_command_refuses_unknown_user_and_missing_file(district, tmp_path):
     path.write_bytes(b"x")
     with pytest.raises(CommandError, match="没有在岗账号"):
         call_command("import_ledger", str(path), "--as", "nobody")
+
+
+def test_the_bulk_service_itself_refuses_a_unit_the_person_may_not_write_to(district, official, today_is):
+    # Not only the file checker: the service refuses, and saves nothing of the other rows either.
+    def risk(title, unit):
+        return RiskFactory.build(
+            title=title, township=unit, owner_unit=unit, created_by=official, updated_by=official
+        )
+
+    with pytest.raises(NotAllowed):
+        workflow.risks_create_many(
+            by=official,
+            items=[(risk("修文的", district.xiuwen), []), (risk("东阳的", district.dongyang), [])],
+        )
+    assert Risk.objects.count() == 0 and RiskEvent.objects.count() == 0
+    assert workflow.risks_create_many(by=official, items=[]) == []

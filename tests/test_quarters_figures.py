@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from quarters.figures import Quarter, history_totals, parse_quarter, snapshot_quarter
 from quarters.models import QuarterFigure, QuarterSnapshot, SnapshotRisk, SnapshotSource
-from quarters.reports import totals
+from quarters.reports import totals_of
 from quarters.tasks import snapshot_previous_quarter
 from risks import workflow
 from risks.models import Level, Risk, State
@@ -77,9 +77,9 @@ def test_snapshot_freezes_the_hand_counted_figures_once(hand_ledger, frozen_toda
     frozen_today(d(2026, 7, 1))
     snapshot, created = snapshot_quarter(Quarter(2026, 2))
     assert created and snapshot.source == SnapshotSource.QUARTER_END
-    figures = totals(snapshot, None)
+    figures = totals_of([snapshot], None)[0]
     assert {k: figures[k] for k in Q2_DISTRICT} == Q2_DISTRICT
-    assert {k: totals(snapshot, hand_ledger.district.xiuwen)[k] for k in Q2_XIUWEN} == Q2_XIUWEN
+    assert {k: totals_of([snapshot], hand_ledger.district.xiuwen)[0][k] for k in Q2_XIUWEN} == Q2_XIUWEN
     assert set(SnapshotRisk.objects.filter(snapshot=snapshot).values_list("title", flat=True)) == set(
         "ABDEFGH"
     )

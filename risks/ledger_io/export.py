@@ -34,6 +34,7 @@ from ..models import (
     Source,
     State,
     SupervisionLight,
+    person_name,
     today,
 )
 from ..permissions import unit_of
@@ -95,10 +96,8 @@ def export_rows_queryset(queryset):
 
 
 def _name(last, first, username) -> str:
-    """risks.models.display_name, from the three columns (all None when nobody is named)."""
-    if username is None:
-        return ""
-    return f"{last}{first}".strip() or username
+    """The person's display name from the three columns (all None when nobody is named)."""
+    return "" if username is None else person_name(last, first, username)
 
 
 class Labels:
